@@ -1,0 +1,13 @@
+export * from './errors.js';
+export * from './config.js';
+export * from './logging.js';
+export * from './ids.js';
+export * from './request-ids.js';
+export * from './pagination.js';
+export * from './store/index.js';
+export { platformMigrations } from './migrations.js';
+export * from './audit/index.js';
+export * from './identity/index.js';
+export * from './tasks/index.js';
+export * from './objects/index.js';
+export * from './lineage/index.js';

@@ -1,0 +1,94 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  CompiledQuery,
+  Kysely,
+  SqliteAdapter,
+  SqliteDriver,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  type DatabaseConnection,
+  type Dialect as KyselyDialect,
+  type SqliteDatabase,
+  type SqliteDialectConfig,
+  type SqliteStatement,
+} from 'kysely';
+import { applyMigrations } from './migrate.js';
+import type { Migration, Store } from './store.js';
+import type { PlatformTables } from './tables.js';
+
+/**
+ * Starts write transactions with BEGIN IMMEDIATE: a deferred transaction that reads and then
+ * writes fails with SQLITE_BUSY when another process (the CLI next to a running server) wrote in
+ * between, whereas an immediate one waits for the write lock (busy_timeout) and then succeeds.
+ */
+class ImmediateTransactionDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateTransactionDialect implements KyselyDialect {
+  constructor(private readonly config: SqliteDialectConfig) {}
+  createAdapter() {
+    return new SqliteAdapter();
+  }
+  createDriver() {
+    return new ImmediateTransactionDriver(this.config);
+  }
+  createQueryCompiler() {
+    return new SqliteQueryCompiler();
+  }
+  createIntrospector(db: Kysely<unknown>) {
+    return new SqliteIntrospector(db);
+  }
+}
+
+const statementCacheSize = 500;
+
+/**
+ * Reuses prepared statements by SQL text. Preparing costs more than running a small query, and
+ * Kysely prepares on every call. Reuse is safe because the dialect runs one query at a time on
+ * its single connection, so no two executions of a statement overlap.
+ */
+function withStatementCache(database: Database.Database): SqliteDatabase {
+  const cache = new Map<string, SqliteStatement>();
+  return {
+    close: () => database.close(),
+    prepare(sql: string): SqliteStatement {
+      const cached = cache.get(sql);
+      if (cached !== undefined) return cached;
+      const statement = database.prepare(sql);
+      if (cache.size >= statementCacheSize) cache.delete(cache.keys().next().value as string);
+      cache.set(sql, statement);
+      return statement;
+    },
+  };
+}
+
+/** Opens (creating if needed) a SQLite database file in WAL mode; `:memory:` for a throwaway one. */
+export function openSqliteStore(file: string): Store {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const database = new Database(file);
+  database.pragma('journal_mode = WAL');
+  // FULL: a committed transaction survives power loss, not only a crash of the process.
+  database.pragma('synchronous = FULL');
+  database.pragma('foreign_keys = ON');
+  database.pragma('busy_timeout = 10000');
+  const db = new Kysely<PlatformTables>({
+    dialect: new ImmediateTransactionDialect({ database: withStatementCache(database) }),
+  });
+  return {
+    dialect: 'sqlite',
+    db,
+    location: `sqlite:${file}`,
+    transaction: (work) => db.transaction().execute(work),
+    migrate: (migrations: readonly Migration[]) =>
+      applyMigrations(db as Kysely<unknown>, 'sqlite', migrations),
+    async ping() {
+      await db.executeQuery(CompiledQuery.raw('select 1'));
+    },
+    close: () => db.destroy(),
+  };
+}

@@ -1,0 +1,3 @@
+export * from './task.js';
+export * from './queue.js';
+export * from './worker.js';

@@ -1,0 +1,14 @@
+export { Badge, type Tone } from './Badge.js';
+export { Banner, ErrorBanner } from './Banner.js';
+export { Button, type ButtonProps } from './Button.js';
+export { ConfirmButton } from './ConfirmButton.js';
+export { CopyButton } from './CopyButton.js';
+export { EmptyState } from './EmptyState.js';
+export { CheckboxField, SelectField, TextField } from './Field.js';
+export { fieldMessage, formLevelError } from './forms.js';
+export { formatAgo, formatTime, progressFraction, shorten } from './format.js';
+export { Card, Loading, PageHeader, Tabs } from './Layout.js';
+export { Progress } from './Progress.js';
+export { DataTable, Pager, type Column } from './Table.js';
+export { Time } from './Time.js';
+export { usePagedList, type PagedList } from './usePagedList.js';
