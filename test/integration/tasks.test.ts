@@ -120,6 +120,17 @@ for (const implementation of storeImplementations) {
       expect((await queue.list()).items).toHaveLength(1);
     });
 
+    it("lists a member's team tasks and the tasks they created, and nobody else's", async () => {
+      const ours = await queue.enqueue({ kind: 'sum', payload: {}, teamId: 't1', createdBy: 'x' });
+      await queue.enqueue({ kind: 'sum', payload: {}, teamId: 't2', createdBy: 'x' });
+      const mine = await queue.enqueue({ kind: 'sum', payload: {}, createdBy: 'user:me' });
+      await queue.enqueue({ kind: 'sum', payload: {}, createdBy: 'user:other' });
+      const visible = await queue.list({ teamIds: ['t1'], createdBy: 'user:me' });
+      expect(visible.items.map((t) => t.id).sort()).toEqual([ours.id, mine.id].sort());
+      expect((await queue.list({ teamIds: [] })).items).toEqual([]);
+      expect((await queue.list({ teamIds: [], createdBy: 'user:me' })).items).toHaveLength(1);
+    });
+
     it('retries transient failures with backoff and succeeds', async () => {
       let calls = 0;
       startWorker({

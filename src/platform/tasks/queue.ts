@@ -22,7 +22,9 @@ export interface TaskSpec {
 export interface TaskListQuery {
   readonly kind?: string;
   readonly status?: TaskStatus;
+  /** Only tasks of these teams, and those created by `createdBy` whatever their team. */
   readonly teamIds?: readonly string[];
+  readonly createdBy?: string;
   readonly limit?: number;
   readonly cursor?: string;
 }
@@ -112,8 +114,14 @@ export class TaskQueue {
     if (query.kind !== undefined) select = select.where('kind', '=', query.kind);
     if (query.status !== undefined) select = select.where('status', '=', query.status);
     if (query.teamIds !== undefined) {
-      if (query.teamIds.length === 0) return { items: [], next: null };
-      select = select.where('team_id', 'in', query.teamIds);
+      const { teamIds, createdBy } = query;
+      if (teamIds.length === 0 && createdBy === undefined) return { items: [], next: null };
+      select = select.where((eb) =>
+        eb.or([
+          ...(teamIds.length === 0 ? [] : [eb('team_id', 'in', teamIds)]),
+          ...(createdBy === undefined ? [] : [eb('created_by', '=', createdBy)]),
+        ]),
+      );
     }
     if (query.cursor !== undefined)
       select = select.where('id', '<', String(decodeCursor(query.cursor, 1)[0]));

@@ -77,7 +77,9 @@ export const taskRoutes: RouteModule = (server, app) => {
       const principal = principalOf(request);
       return app.tasks.list({
         ...request.query,
-        ...(principal.platformAdmin ? {} : { teamIds: teamIdsOf(principal) }),
+        ...(principal.platformAdmin
+          ? {}
+          : { teamIds: teamIdsOf(principal), createdBy: principal.ref }),
       });
     },
   );
