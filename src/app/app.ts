@@ -21,7 +21,7 @@ import {
   type TaskHandler,
 } from '../platform/index.js';
 import { CatalogService, loadContractValidator, SearchService } from '../catalog/index.js';
-import { DatasetService } from '../datasets/index.js';
+import { DatasetService, JobInputMaterializer } from '../datasets/index.js';
 import { RecordingsService } from '../recordings/index.js';
 import { ComputeService, createExecutor, loadComputeSettings } from '../compute/index.js';
 import { demoSeedHandler, demoTaskKind } from './demo.js';
@@ -96,6 +96,7 @@ export async function openApp(config: Config, options: OpenAppOptions = {}): Pro
   });
   const catalog = new CatalogService(store, loadContractValidator(schemasDir));
   const search = new SearchService(store, catalog);
+  const datasets = new DatasetService({ store, objects, tasks, catalog, search, lineage, log });
   let compute: ComputeService;
   try {
     const settings = await loadComputeSettings(options.env ?? process.env, config.home);
@@ -106,6 +107,12 @@ export async function openApp(config: Config, options: OpenAppOptions = {}): Pro
       config: settings.config,
       autoTeams: settings.autoTeams,
       executorName: settings.executor,
+      materializer: new JobInputMaterializer({
+        datasets,
+        objects,
+        db: store.db.withTables(),
+        scratchDir: join(config.home, 'scratch'),
+      }),
     });
     if (options.worker === true) await compute.start(createExecutor(settings, compute, log));
   } catch (error) {
@@ -120,7 +127,6 @@ export async function openApp(config: Config, options: OpenAppOptions = {}): Pro
     log,
     scratchDir: join(config.home, 'scratch'),
   });
-  const datasets = new DatasetService({ store, objects, tasks, catalog, search, lineage, log });
   const opened: { app?: App } = {};
   const self = (): App => {
     if (opened.app === undefined) throw new Error('the app is still opening');

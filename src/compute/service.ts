@@ -67,9 +67,16 @@ import type { JobState } from './kubernetes/status.js';
  * same transaction), logs, metrics, artifacts and cost. The executor behind it runs the jobs.
  */
 
-/** Writes a job's input dataset versions (manifest and exported messages) into a directory. */
+/**
+ * Writes a job's input dataset versions (manifest and exported messages) into a directory, as
+ * the job's team may read them.
+ */
 export interface InputMaterializer {
-  materialize(input: { dataset: string; version: string }, dir: string): Promise<void>;
+  materialize(
+    input: { dataset: string; version: string },
+    dir: string,
+    job: { team: string },
+  ): Promise<unknown>;
 }
 
 export interface ComputeServiceOptions {
@@ -1015,7 +1022,7 @@ export class ComputeService implements ExecutorHost {
       );
     }
     for (const [i, input] of spec.inputs.entries()) {
-      await materializer.materialize(input, join(dir, String(i)));
+      await materializer.materialize(input, join(dir, String(i)), { team: spec.team });
     }
   }
 

@@ -35,5 +35,13 @@ export {
   type DatasetDiff,
   type ExportResult,
 } from './read.js';
+export {
+  JobInputMaterializer,
+  type JobInputDependencies,
+  type JobInputRef,
+  type JobSample,
+  type JobSampleStream,
+  type MaterializedInput,
+} from './job-input.js';
 export { datasetsMigrations } from './migrations.js';
 export type * from './tables.js';
