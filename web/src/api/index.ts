@@ -1,4 +1,5 @@
 import { auditApi } from './audit.js';
+import { catalogApi } from './catalog.js';
 import { ApiClient, type ClientOptions } from './client.js';
 import { identityApi } from './identity.js';
 import { costApi, jobsApi } from './jobs.js';
@@ -12,6 +13,7 @@ export { followEvents, eventData } from './events.js';
 export { isFinished, watchTask } from './tasks.js';
 export type * from './types.js';
 export * from './jobs.js';
+export * from './catalog.js';
 export { teamRoles, taskStatuses } from './types.js';
 export { recordingStatuses, sensorKinds } from './types.js';
 
@@ -30,6 +32,7 @@ export function createApi(options: ClientOptions) {
     jobs: jobsApi(client),
     cost: costApi(client),
     recordings: recordingsApi(client),
+    catalog: catalogApi(client),
   };
 }
 

@@ -25,6 +25,24 @@ describe('parseProblem', () => {
     expect(error.requestId).toBe('req_01J');
   });
 
+  it('keeps the members beyond the standard ones, such as where a query stopped parsing', () => {
+    const body = JSON.stringify({
+      type: '/problems/invalid_input',
+      title: 'Invalid input',
+      status: 400,
+      detail: 'query: expected a condition, found the end of the query at column 10',
+      code: 'invalid_input',
+      instance: 'req_01J',
+      field: 'query',
+      position: 9,
+      column: 10,
+      expected: ['a tag', 'a field'],
+    });
+    const error = parseProblem(400, 'Bad Request', problemJson, body);
+    expect(error.extensions).toEqual({ position: 9, column: 10, expected: ['a tag', 'a field'] });
+    expect(parseProblem(502, 'Bad Gateway', 'text/html', '<html>').extensions).toEqual({});
+  });
+
   it('drops the request-part prefix of a validation field, so forms can match it', () => {
     const body = JSON.stringify({
       detail: 'body.email must match format "email"',

@@ -31,6 +31,8 @@ export class ApiError extends Error {
     readonly field: string | undefined,
     /** The request id (`instance`), which finds the request in the server log. */
     readonly requestId: string | undefined,
+    /** Members of the problem document beyond the standard ones (a query error's `column`…). */
+    readonly extensions: Readonly<Record<string, unknown>> = {},
   ) {
     super(detail);
   }
@@ -98,12 +100,23 @@ export function parseProblem(
   const detail = text(problem?.detail) ?? text(problem?.title);
   if (problem !== undefined && detail !== undefined) {
     const field = text(problem.field)?.replace(requestParts, '');
+    const {
+      type: _type,
+      title: _title,
+      status: _status,
+      detail: _detail,
+      code: _code,
+      instance: _instance,
+      field: _field,
+      ...extensions
+    } = problem;
     return new ApiError(
       status,
       code !== undefined && errorCodes.has(code) ? (code as ErrorCode) : codeForStatus(status),
       detail,
       field,
       requestId,
+      extensions,
     );
   }
   const plain = contentType !== null && /^text\/plain/i.test(contentType) ? body.trim() : '';

@@ -310,3 +310,141 @@ export interface NewUpload {
   readonly team?: string;
   readonly vehicle?: string;
 }
+
+// Catalog: domains, data products, contract checks and scenario search.
+
+export type Classification = 'public' | 'internal' | 'confidential' | 'restricted';
+
+/** Personal data a product may hold; camera images show faces and licence plates. */
+export type PersonalDataCategory =
+  'faces' | 'license-plates' | 'location' | 'voice' | 'driver-identity';
+
+/** A domain of the data mesh: a team's area of data ownership. */
+export interface Domain {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly ownerTeamId: string;
+  readonly ownerTeamName: string;
+  readonly productCount: number;
+  readonly createdAt: string;
+}
+
+/** Which of its owner team's recordings a product serves; every given part must hold. */
+export interface ProductRule {
+  /** Vehicle names; `*` matches any run of characters, `?` one character. */
+  readonly vehicles?: readonly string[];
+  readonly sensors?: readonly SensorKind[];
+  /** Recordings starting at or after this ISO time. */
+  readonly from?: string;
+  /** Recordings starting before this ISO time. */
+  readonly to?: string;
+  /** ISO 3166-1 alpha-2 codes. */
+  readonly countries?: readonly string[];
+  /** A scenario query narrowing the product to the segments that match it. */
+  readonly query?: string;
+}
+
+/** The service levels a product promises; its contract checks test them on every ingest. */
+export interface ProductSlos {
+  readonly requiredSensors?: readonly SensorKind[];
+  readonly minSyncScore?: number;
+  readonly maxAgeHours?: number;
+  readonly minCompletenessPercent?: number;
+}
+
+/** A contract check that fails, summed over the recordings it fails for. */
+export interface QualityFailure {
+  readonly check: string;
+  readonly recordings: number;
+  /** A recording it fails for, or null when the check is about the product as a whole. */
+  readonly example: string | null;
+  readonly detail: string;
+}
+
+export type QualityStatus = 'passing' | 'failing' | 'unknown';
+
+/** Whether the caller's teams own the product, were granted it, or may only discover it. */
+export type ProductAccess = 'owner' | 'granted' | 'none';
+
+export interface DataProduct {
+  readonly id: string;
+  readonly name: string;
+  readonly domainId: string;
+  readonly domainName: string;
+  readonly ownerTeamId: string;
+  readonly ownerTeamName: string;
+  readonly description: string;
+  readonly classification: Classification;
+  readonly personalData: readonly PersonalDataCategory[];
+  readonly residency: string;
+  readonly rule: ProductRule;
+  readonly slos: ProductSlos;
+  readonly quality: {
+    readonly status: QualityStatus;
+    readonly failures: readonly QualityFailure[];
+    readonly checkedAt: string | null;
+  };
+  readonly grants: readonly { readonly teamId: string; readonly teamName: string }[];
+  readonly recordingCount: number;
+  readonly access: ProductAccess;
+  readonly contractVersion: string;
+  readonly hasContract: boolean;
+  readonly revision: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface ProductQuery extends PageQuery {
+  /** Domain id or name. */
+  readonly domain?: string;
+  /** Only products the caller's teams may read. */
+  readonly readable?: boolean;
+}
+
+/** A recording a product serves; times are epoch milliseconds. */
+export interface ProductRecording {
+  readonly id: string;
+  readonly name: string;
+  readonly vehicle: string | null;
+  readonly startMs: number | null;
+  readonly endMs: number | null;
+  readonly status: string;
+}
+
+/** The result of one contract check on one recording. */
+export interface ContractCheck {
+  readonly recordingId: string;
+  readonly check: string;
+  readonly passed: boolean;
+  readonly detail: string;
+  readonly checkedAt: string;
+}
+
+/** A segment a scenario query matched, with the tags of it the query named. */
+export interface SearchHit {
+  readonly id: string;
+  readonly recordingId: string;
+  readonly seq: number;
+  readonly start: string;
+  readonly end: string;
+  readonly country: string | null;
+  readonly daylight: string | null;
+  readonly speedKmhMean: number | null;
+  readonly speedKmhMax: number | null;
+  readonly lat: number | null;
+  readonly lon: number | null;
+  readonly tags: readonly string[];
+  readonly matchedTags: readonly string[];
+}
+
+/** A recording's GNSS track: a point per segment the caller may read. */
+export interface Track {
+  readonly recordingId: string;
+  readonly points: readonly {
+    readonly seq: number;
+    readonly lat: number;
+    readonly lon: number;
+    readonly startMs: number;
+  }[];
+}

@@ -1,17 +1,17 @@
-import { PlannedArea } from '../PlannedArea.js';
+import { Navigate, Route, Routes } from 'react-router';
+import { ProductsList } from './ProductsList.js';
+import { ProductView } from './ProductView.js';
+import { SearchPage } from './SearchPage.js';
+import './data-products.css';
 
-/** The Data products area. */
+/** The Data products area: the catalog of products, a page per product, and scenario search. */
 export function DataProductsPage() {
   return (
-    <PlannedArea
-      title="Data products"
-      purpose="The data mesh catalog: domains and the data products they own, with their contracts, access grants and residency rules."
-      holds={[
-        'domains and the data products each one owns',
-        'data contracts (ODCS) and their versions',
-        'access grants and where the data may reside',
-        'lineage from recordings to the datasets built on them',
-      ]}
-    />
+    <Routes>
+      <Route index element={<ProductsList />} />
+      <Route path="search" element={<SearchPage />} />
+      <Route path=":id" element={<ProductView />} />
+      <Route path="*" element={<Navigate to="/data-products" replace />} />
+    </Routes>
   );
 }
