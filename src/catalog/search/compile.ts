@@ -14,22 +14,26 @@ const columns: Readonly<Record<Exclude<Field, 'vehicle'>, string>> = {
   recording: 's.recording_id',
 };
 
-function column(field: Field): RawBuilder<unknown> {
-  if (field === 'vehicle') {
-    return sql`(select r.vehicle from recordings r where r.id = s.recording_id)`;
-  }
-  return sql.raw(columns[field]);
+function condition(
+  column: RawBuilder<unknown>,
+  node: Extract<QueryNode, { kind: 'compare' | 'in' }>,
+): RawBuilder<boolean> {
+  return node.kind === 'compare'
+    ? sql<boolean>`${column} ${sql.raw(node.op === '!=' ? '<>' : node.op)} ${node.value}`
+    : sql<boolean>`${column} in (${sql.join(node.values)})`;
 }
 
 function leaf(node: Extract<QueryNode, { kind: 'tag' | 'compare' | 'in' }>): RawBuilder<boolean> {
-  switch (node.kind) {
-    case 'tag':
-      return sql<boolean>`exists (select 1 from segment_tags t where t.tag = ${node.tag} and t.segment_id = s.id)`;
-    case 'compare':
-      return sql<boolean>`${column(node.field)} ${sql.raw(node.op === '!=' ? '<>' : node.op)} ${node.value}`;
-    case 'in':
-      return sql<boolean>`${column(node.field)} in (${sql.join(node.values)})`;
+  if (node.kind === 'tag') {
+    return sql<boolean>`exists (select 1 from segment_tags t where t.tag = ${node.tag} and t.segment_id = s.id)`;
   }
+  if (node.field === 'vehicle') {
+    // The set of the vehicle's recordings (from the recordings_vehicle index), rather than a
+    // lookup of each segment's vehicle: a planner can then start from that set. A recording
+    // without a vehicle is in no such set, as its NULL fails the comparison.
+    return sql<boolean>`s.recording_id in (select r.id from recordings r where ${condition(sql`r.vehicle`, node)})`;
+  }
+  return condition(sql.raw(columns[node.field]), node);
 }
 
 /**

@@ -1,0 +1,730 @@
+/**
+ * `npm run bench:catalog`: scenario search over the metadata of a petabyte-scale fleet, and the
+ * throughput of dataset builds.
+ *
+ * - Fleet: `--recordings N` synthetic recordings (default 1,000,000) of about 1 GB, each with 20
+ *   channels (16 on the vehicles without lidar) and three 20 s segments with their tags, written
+ *   straight into a fresh store with the real migrations (`src/catalog/testing/fleet-metadata.ts`:
+ *   multi-row INSERTs in transactions of 1,000 recordings), on SQLite (a file under
+ *   `.bench/catalog/`) and on PostgreSQL (a fresh schema on DRIVETRAIN_BENCH_DATABASE_URL, by
+ *   default the test server on 127.0.0.1:5432, dropped afterwards). Six teams own the
+ *   recordings round-robin; two data products of other teams, created and granted through the
+ *   catalog service, serve part of theirs to the team searching.
+ * - Queries: ten representative scenario queries through `SearchService.search` (the function
+ *   the API calls), as a viewer of one team, so the access condition (own team or granted
+ *   product, narrowed by the product's query) is part of every query; first page of 50 hits.
+ *   Each query runs `--runs` times (default 30) after one warm-up; p50 and p95 of wall time.
+ * - Builds: a few recordings generated (`planFleet`, `writeRecordingFile`), ingested into an app
+ *   (`openApp` on SQLite with its worker), then a dataset definition over them built by the
+ *   worker: samples/s of the whole build task; then the synchronization step alone
+ *   (`synchronizeRecording` over the build's own plan, timelines already in memory).
+ *
+ * Targets: p95 ≤ 100 ms per query on both stores; build ≥ 200,000 samples/s.
+ * Flags: `--recordings N`, `--runs N`, `--stores sqlite,postgres`, `--build-vehicles N`,
+ * `--build-minutes N`, `--skip-build`.
+ */
+import { createReadStream, mkdirSync, rmSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { sql } from 'kysely';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { openApp, allMigrations, type App } from '../src/app/index.js';
+import { CatalogService, loadContractValidator, SearchService } from '../src/catalog/index.js';
+import {
+  syntheticRecording,
+  type SyntheticRecording,
+} from '../src/catalog/testing/fleet-metadata.js';
+import {
+  buildTaskKind,
+  DatasetService,
+  SampleColumns,
+  SplitAssigner,
+  synchronizeRecording,
+  type BuildResult,
+  type PlannedRecording,
+  type StreamTimeline,
+} from '../src/datasets/index.js';
+import {
+  createLogger,
+  IdentityService,
+  loadConfig,
+  openPostgresStore,
+  openSqliteStore,
+  operatorPrincipal,
+  type ObjectStore,
+  type Principal,
+  type Store,
+  type Task,
+} from '../src/platform/index.js';
+import { planFleet, readTimelines, writeRecordingFile } from '../src/recordings/index.js';
+
+const root = resolve(fileURLToPath(new URL('..', import.meta.url)), '.bench', 'catalog');
+
+const { values: flags } = parseArgs({
+  options: {
+    recordings: { type: 'string', default: '1000000' },
+    runs: { type: 'string', default: '30' },
+    stores: { type: 'string', default: 'sqlite,postgres' },
+    'build-vehicles': { type: 'string', default: '4' },
+    'build-minutes': { type: 'string', default: '2' },
+    'skip-build': { type: 'boolean', default: false },
+  },
+});
+const recordingCount = Number(flags.recordings);
+const runs = Number(flags.runs);
+const storeKinds = flags.stores.split(',').filter(Boolean);
+const databaseUrl =
+  process.env.DRIVETRAIN_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+const targetP95Ms = 100;
+const targetSamplesPerSecond = 200_000;
+
+/** The queries an ML engineer types, from broad to needle-in-a-haystack. */
+const queries: readonly string[] = [
+  'sensors has lidar and country = "DE" and night and speed_kmh > 80 and rain',
+  'night and rain',
+  'highway and snow and sensors has lidar',
+  'country in ("FR", "NL") and speed:urban and not rain',
+  'country = "JP" and night',
+  'speed_kmh > 130 and fog',
+  'vehicle = "veh-0042" and day',
+  'campaign:c7 and not sensors has lidar',
+  'start >= "2027-06-01T00:00:00Z" and start < "2027-06-02T00:00:00Z" and twilight',
+  'lat > 52.2 and lat < 52.5 and lon > 4.7 and lon < 5.1 and speed:standstill',
+];
+
+const teamNames = ['perception', 'planning', 'mapping', 'validation', 'safety', 'fleet-ops'];
+
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+type Cell = string | number | null;
+
+/** The rows of a batch of recordings, table by table, as the ingest would write them. */
+function tableRows(recordings: readonly SyntheticRecording[], now: number) {
+  return {
+    recordings: recordings.map((r): Cell[] => [
+      r.id,
+      `synthetic-${r.id}`,
+      r.teamId,
+      r.name,
+      'mcap',
+      r.status,
+      r.sizeBytes,
+      r.sizeBytes,
+      `recordings/${r.id}.mcap`,
+      r.vehicle,
+      `${r.startMs}000000`,
+      `${r.endMs}000000`,
+      r.startMs,
+      r.endMs,
+      r.channels.reduce((sum, c) => sum + c.messageCount, 0),
+      r.country,
+      '[]',
+      'system',
+      now,
+      now,
+    ]),
+    recording_channels: recordings.flatMap((r) =>
+      r.channels.map((c): Cell[] => [
+        r.id,
+        c.key,
+        c.topic,
+        c.schemaName,
+        'ros2msg',
+        'cdr',
+        c.sensor,
+        c.messageCount,
+        c.frequencyHz,
+        r.startMs,
+        r.endMs,
+        0,
+      ]),
+    ),
+    segments: recordings.flatMap((r) =>
+      r.segments.map((s): Cell[] => [
+        s.id,
+        r.id,
+        s.seq,
+        s.startMs,
+        s.endMs,
+        s.country,
+        s.daylight,
+        s.speedKmhMean,
+        s.speedKmhMax,
+        s.lat,
+        s.lon,
+        JSON.stringify(s.tags),
+      ]),
+    ),
+    segment_tags: recordings.flatMap((r) =>
+      r.segments.flatMap((s) => s.tags.map((tag): Cell[] => [s.id, tag])),
+    ),
+  };
+}
+
+const tableColumns = {
+  recordings: [
+    'id',
+    'sha256',
+    'team_id',
+    'name',
+    'format',
+    'status',
+    'size',
+    'bytes_read',
+    'object_key',
+    'vehicle',
+    'start_ns',
+    'end_ns',
+    'start_ms',
+    'end_ms',
+    'message_count',
+    'country',
+    'metadata',
+    'created_by',
+    'created_at',
+    'ingested_at',
+  ],
+  recording_channels: [
+    'recording_id',
+    'channel_key',
+    'topic',
+    'schema_name',
+    'schema_encoding',
+    'message_encoding',
+    'sensor',
+    'message_count',
+    'frequency_hz',
+    'start_ms',
+    'end_ms',
+    'gap_count',
+  ],
+  segments: [
+    'id',
+    'recording_id',
+    'seq',
+    'start_ms',
+    'end_ms',
+    'country',
+    'daylight',
+    'speed_kmh_mean',
+    'speed_kmh_max',
+    'lat',
+    'lon',
+    'tags',
+  ],
+  segment_tags: ['segment_id', 'tag'],
+} as const;
+type Table = keyof typeof tableColumns;
+/** Postgres types of the columns, for the arrays `unnest` spreads into rows. */
+const pgTypes: Record<Table, readonly string[]> = {
+  recordings: [
+    'text',
+    'text',
+    'text',
+    'text',
+    'text',
+    'text',
+    'int8',
+    'int8',
+    'text',
+    'text',
+    'text',
+    'text',
+    'int8',
+    'int8',
+    'int8',
+    'text',
+    'text',
+    'text',
+    'int8',
+    'int8',
+  ],
+  recording_channels: [
+    'text',
+    'int4',
+    'text',
+    'text',
+    'text',
+    'text',
+    'text',
+    'int8',
+    'float8',
+    'int8',
+    'int8',
+    'int4',
+  ],
+  segments: [
+    'text',
+    'text',
+    'int4',
+    'int8',
+    'int8',
+    'text',
+    'text',
+    'float8',
+    'float8',
+    'float8',
+    'float8',
+    'text',
+  ],
+  segment_tags: ['text', 'text'],
+};
+
+/** Writes batches of recordings into a table set; one transaction per batch. */
+interface BulkWriter {
+  write(recordings: readonly SyntheticRecording[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * SQLite: a second connection to the store's file, multi-row INSERTs of 100 rows prepared
+ * once and reused, one transaction per batch (the store's own statements are built per call,
+ * which a million-recording load cannot afford).
+ */
+function sqliteWriter(file: string): BulkWriter {
+  const database = new Database(file);
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('foreign_keys = ON');
+  const perStatement = 100;
+  const statements = new Map<string, Database.Statement>();
+  const insert = (table: Table, count: number) => {
+    const key = `${table}:${count}`;
+    let statement = statements.get(key);
+    if (statement === undefined) {
+      const row = `(${tableColumns[table].map(() => '?').join(',')})`;
+      statement = database.prepare(
+        `insert into ${table} (${tableColumns[table].join(',')}) values ${Array(count).fill(row).join(',')}`,
+      );
+      statements.set(key, statement);
+    }
+    return statement;
+  };
+  const writeBatch = database.transaction((rows: ReturnType<typeof tableRows>) => {
+    for (const table of Object.keys(tableColumns) as Table[]) {
+      const all = rows[table];
+      for (let i = 0; i < all.length; i += perStatement) {
+        const chunk = all.slice(i, i + perStatement);
+        insert(table, chunk.length).run(chunk.flat());
+      }
+    }
+  });
+  return {
+    write: (recordings) => Promise.resolve(writeBatch(tableRows(recordings, Date.now()))),
+    close: () => Promise.resolve(void database.close()),
+  };
+}
+
+/** PostgreSQL: one INSERT … SELECT FROM unnest(column arrays) per table and batch. */
+async function postgresWriter(schema: string): Promise<BulkWriter> {
+  const client = new pg.Client({
+    connectionString: databaseUrl,
+    options: `-c search_path="${schema}"`,
+  });
+  await client.connect();
+  return {
+    async write(recordings) {
+      const rows = tableRows(recordings, Date.now());
+      await client.query('begin');
+      for (const table of Object.keys(tableColumns) as Table[]) {
+        const columns = tableColumns[table];
+        const arrays = columns.map((_, c) => rows[table].map((row) => row[c]));
+        const spread = pgTypes[table].map((type, c) => `$${c + 1}::${type}[]`).join(', ');
+        await client.query(
+          `insert into ${table} (${columns.join(',')}) select * from unnest(${spread})`,
+          arrays,
+        );
+      }
+      await client.query('commit');
+    },
+    close: () => client.end(),
+  };
+}
+
+/** Generates and writes the fleet in batches of 2,000 recordings, printing progress. */
+async function loadFleet(
+  writer: BulkWriter,
+  teamIds: readonly string[],
+  started: number,
+): Promise<StoreFigures['rows']> {
+  const totals = { recordings: 0, segments: 0, tags: 0, channels: 0 };
+  const batch = 2000;
+  let reported = 0;
+  try {
+    for (let from = 0; from < recordingCount; from += batch) {
+      const recordings = Array.from({ length: Math.min(batch, recordingCount - from) }, (_, i) =>
+        syntheticRecording(from + i, { seed: 2026, teamIds, vehicles: 500 }),
+      );
+      await writer.write(recordings);
+      totals.recordings += recordings.length;
+      for (const r of recordings) {
+        totals.channels += r.channels.length;
+        totals.segments += r.segments.length;
+        for (const s of r.segments) totals.tags += s.tags.length;
+      }
+      if (totals.recordings - reported >= 100_000 || totals.recordings === recordingCount) {
+        reported = totals.recordings;
+        const seconds = (performance.now() - started) / 1000;
+        console.log(
+          `  loaded ${fmt(reported)} recordings in ${fmt(seconds, 1)} s (${fmt(reported / seconds)} recordings/s, load ${load()})`,
+        );
+      }
+    }
+  } finally {
+    await writer.close();
+  }
+  return totals;
+}
+
+interface QueryFigures {
+  readonly query: string;
+  readonly p50: number;
+  readonly p95: number;
+  readonly hits: number;
+}
+
+interface StoreFigures {
+  readonly kind: string;
+  readonly loadSeconds: number;
+  readonly rows: { recordings: number; segments: number; tags: number; channels: number };
+  readonly productSeconds: number;
+  readonly queries: QueryFigures[];
+}
+
+/** A fresh store of `kind` with every migration applied; `dispose` removes it. */
+async function freshStore(
+  kind: string,
+): Promise<{ store: Store; writer: () => Promise<BulkWriter>; dispose: () => Promise<void> }> {
+  if (kind === 'sqlite') {
+    const dir = join(root, `sqlite-${process.pid}`);
+    rmSync(dir, { recursive: true, force: true });
+    const store = openSqliteStore(join(dir, 'drivetrain.db'));
+    await store.migrate(allMigrations);
+    return {
+      store,
+      writer: () => Promise.resolve(sqliteWriter(join(dir, 'drivetrain.db'))),
+      async dispose() {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const schema = `bench_catalog_${process.pid}`;
+  const store = openPostgresStore(databaseUrl, { schema });
+  await store.migrate(allMigrations);
+  return {
+    store,
+    writer: () => postgresWriter(schema),
+    async dispose() {
+      await store.close();
+      const client = new pg.Client({ connectionString: databaseUrl });
+      await client.connect();
+      await client.query(`drop schema if exists "${schema}" cascade`);
+      await client.end();
+    },
+  };
+}
+
+function member(teamId: string, role: 'viewer' | 'data-steward', name: string): Principal {
+  return {
+    ref: `user:${name}`,
+    userId: name,
+    name,
+    platformAdmin: false,
+    memberships: [{ teamId, role }],
+  };
+}
+
+async function benchStore(kind: string): Promise<StoreFigures> {
+  console.log(`\n== ${kind}: ${fmt(recordingCount)} recordings (load average ${load()})`);
+  const { store, writer, dispose } = await freshStore(kind);
+  try {
+    const admin = operatorPrincipal('bench');
+    const identity = new IdentityService(store);
+    const teams = new Map<string, string>();
+    for (const name of teamNames) teams.set(name, (await identity.createTeam(admin, { name })).id);
+
+    const started = performance.now();
+    const rows = await loadFleet(await writer(), [...teams.values()], started);
+    // Fresh statistics, as autovacuum would have gathered on a fleet loaded over months.
+    if (store.dialect === 'postgres') await sql`analyze`.execute(store.db);
+    const loadSeconds = (performance.now() - started) / 1000;
+    console.log(
+      `  load: ${fmt(rows.recordings)} recordings, ${fmt(rows.channels)} channels, ${fmt(rows.segments)} segments, ${fmt(rows.tags)} segment tags in ${fmt(loadSeconds, 1)} s`,
+    );
+
+    // Access as a team sees it: its own recordings, plus what two other teams' products serve it.
+    const catalog = new CatalogService(store, loadContractValidator(undefined));
+    const search = new SearchService(store, catalog);
+    const productsStarted = performance.now();
+    const steward = (team: string) => member(teams.get(team)!, 'data-steward', `${team}-steward`);
+    await catalog.createDomain(steward('perception'), {
+      name: 'perception-data',
+      ownerTeam: 'perception',
+    });
+    await catalog.createDomain(steward('mapping'), { name: 'mapping-data', ownerTeam: 'mapping' });
+    await catalog.createProduct(steward('perception'), {
+      name: 'de-night',
+      domain: 'perception-data',
+      classification: 'confidential',
+      personalData: ['faces', 'license-plates'],
+      residency: 'eu',
+      rule: { countries: ['DE'], vehicles: ['veh-00*'], query: 'night' },
+      slos: { requiredSensors: ['camera'], minCompletenessPercent: 90 },
+    });
+    await catalog.createProduct(steward('mapping'), {
+      name: 'nl-lidar',
+      domain: 'mapping-data',
+      classification: 'internal',
+      personalData: [],
+      residency: 'eu',
+      rule: { countries: ['NL'], sensors: ['lidar'], vehicles: ['veh-01*'] },
+      slos: { requiredSensors: ['lidar'], minCompletenessPercent: 90 },
+    });
+    await catalog.grant(steward('perception'), 'de-night', 'planning');
+    await catalog.grant(steward('mapping'), 'nl-lidar', 'planning');
+    const productSeconds = (performance.now() - productsStarted) / 1000;
+    console.log(`  two data products created and granted in ${fmt(productSeconds, 1)} s`);
+
+    const planner = member(teams.get('planning')!, 'viewer', 'planner');
+    const figures: QueryFigures[] = [];
+    for (const query of queries) {
+      const first = await search.search(planner, { query, limit: 50 });
+      const times: number[] = [];
+      for (let run = 0; run < runs; run++) {
+        const t0 = performance.now();
+        await search.search(planner, { query, limit: 50 });
+        times.push(performance.now() - t0);
+      }
+      const row = {
+        query,
+        p50: percentile(times, 50),
+        p95: percentile(times, 95),
+        hits: first.items.length,
+      };
+      figures.push(row);
+      console.log(
+        `  ${row.p95 <= targetP95Ms ? 'ok  ' : 'SLOW'} p50 ${fmt(row.p50, 1)} ms, p95 ${fmt(row.p95, 1)} ms, ${row.hits} hits: ${query}`,
+      );
+    }
+    return { kind, loadSeconds, rows, productSeconds, queries: figures };
+  } finally {
+    await dispose();
+  }
+}
+
+/** Polls a task until it ends. */
+async function settled(app: App, task: Task): Promise<Task> {
+  for (;;) {
+    const current = await app.tasks.get(task.id);
+    if (['succeeded', 'failed', 'cancelled'].includes(current.status)) return current;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const buildDefinition = {
+  name: 'lidar-cameras',
+  query: 'sensors has lidar',
+  sync: {
+    reference: 'lidar',
+    streams: {
+      lidar: { sensor: 'lidar' },
+      front: { sensor: 'camera', topic: '/sensors/camera/front/image*' },
+      rear: { sensor: 'camera', topic: '/sensors/camera/rear/image*' },
+      radar: { sensor: 'radar', topic: '*front_left*' },
+    },
+    required: ['lidar', 'front'],
+    toleranceMs: { front: 30, rear: 30, radar: 40 },
+  },
+  split: { by: 'recording', fractions: { train: 0.8, val: 0.1, test: 0.1 }, seed: 'bench' },
+};
+
+interface BuildFigures {
+  readonly recordings: number;
+  readonly seconds: number;
+  readonly samples: number;
+  readonly buildSeconds: number;
+  readonly syncSeconds: number;
+  readonly syncSamples: number;
+}
+
+async function benchBuild(vehicles: number, minutes: number): Promise<BuildFigures> {
+  const home = join(root, `build-${process.pid}`);
+  rmSync(home, { recursive: true, force: true });
+  mkdirSync(join(home, 'generated'), { recursive: true });
+  const config = loadConfig({ DRIVETRAIN_HOME: home, DRIVETRAIN_DEMO: '0' }, home);
+  let app = await openApp(config, { worker: true, logger: createLogger('warn') });
+  try {
+    const admin = operatorPrincipal('bench');
+    const team = await app.identity.createTeam(admin, { name: 'perception' });
+    const plans = planFleet({ seed: 2026, vehicles, minutes });
+    const ids: string[] = [];
+    for (const plan of plans) {
+      const path = join(home, 'generated', plan.fileName);
+      await writeRecordingFile(path, plan, {
+        compression: 'zstd',
+        cameraWidth: 160,
+        cameraHeight: 100,
+        cameraPoolSize: 2,
+        lidarBeams: 16,
+        lidarColumns: 256,
+      });
+      const added = await app.recordings.add(admin, {
+        name: plan.fileName,
+        teamId: team.id,
+        vehicle: plan.vehicleId,
+        body: createReadStream(path),
+      });
+      ids.push(added.recording.id);
+    }
+    for (;;) {
+      const all = await Promise.all(ids.map((id) => app.recordings.get(id)));
+      const rejected = all.find((r) => r.status === 'rejected');
+      if (rejected !== undefined)
+        throw new Error(`ingest rejected ${rejected.id}: ${JSON.stringify(rejected.error)}`);
+      if (all.every((r) => r.status === 'ready')) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    console.log(
+      `  ${ids.length} recordings of ${minutes} min generated and ingested (load ${load()})`,
+    );
+
+    const task = await app.datasets.submit(admin, { definition: buildDefinition });
+    const done = await settled(app, task);
+    if (done.status !== 'succeeded')
+      throw new Error(`build ${done.status}: ${JSON.stringify(done)}`);
+    const result = done.result as BuildResult;
+    const buildSeconds = (Date.parse(done.finishedAt!) - Date.parse(done.startedAt!)) / 1000;
+
+    // The synchronization step alone: the same build again, run here (no worker) by a service
+    // that keeps its plan and the timelines it read; then `synchronizeRecording` over that plan
+    // with nothing left to read.
+    await app.close();
+    app = await openApp(config, { worker: false, logger: createLogger('warn') });
+    const kept: PlannedRecording[] = [];
+    const objects = app.objects;
+    const keeping: ObjectStore = new Proxy(objects, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver) as unknown;
+        if (property === 'put') {
+          return (key: string, body: unknown, options: unknown) => {
+            if (/\/plan\/\d+\.json$/.test(key) && body instanceof Uint8Array)
+              kept.push(...(JSON.parse(new TextDecoder().decode(body)) as PlannedRecording[]));
+            return (value as (...args: unknown[]) => unknown).call(target, key, body, options);
+          };
+        }
+        return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+      },
+    });
+    const timelines = new Map<string, readonly StreamTimeline[]>();
+    const datasets = new DatasetService({
+      store: app.store,
+      objects: keeping,
+      tasks: app.tasks,
+      catalog: app.catalog,
+      search: app.search,
+      lineage: app.lineage,
+      log: app.log,
+      timelines: async (recordingId, keys) => {
+        const read = await readTimelines(objects, recordingId, keys);
+        timelines.set(`${recordingId}:${keys.join(',')}`, read);
+        return read;
+      },
+    });
+    const again = await datasets.submit(admin, { definition: buildDefinition });
+    await datasets.taskHandlers()[buildTaskKind]!(again.payload, {
+      task: again,
+      signal: new AbortController().signal,
+      progress: () => undefined,
+    });
+    await app.tasks.cancel(again.id);
+    const definition = datasets.parse(buildDefinition);
+    const splitNames = Object.keys(definition.split.fractions);
+    const names = Object.keys(definition.sync.streams);
+    const syncStarted = performance.now();
+    let syncSamples = 0;
+    for (const recording of kept) {
+      const keys = [
+        ...new Set(recording.channels.filter((c) => c !== null).map((c) => c.channelKey)),
+      ];
+      const read = timelines.get(`${recording.id}:${keys.join(',')}`)!;
+      const samples = new SampleColumns(names.length, splitNames.length);
+      synchronizeRecording(
+        definition,
+        recording,
+        new Map(read.map((t) => [t.channelKey, t])),
+        new SplitAssigner(definition.split),
+        samples,
+      );
+      syncSamples += samples.rows;
+    }
+    const syncSeconds = (performance.now() - syncStarted) / 1000;
+    if (syncSamples !== result.samples)
+      throw new Error(`the sync step made ${syncSamples} samples, the build ${result.samples}`);
+    return {
+      recordings: ids.length,
+      seconds: minutes * 60,
+      samples: result.samples,
+      buildSeconds,
+      syncSeconds,
+      syncSamples,
+    };
+  } finally {
+    await app.close();
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `bench:catalog — ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${fmt(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, load average at start ${load()}`,
+  );
+  const stores: StoreFigures[] = [];
+  for (const kind of storeKinds) stores.push(await benchStore(kind));
+  let build: BuildFigures | undefined;
+  if (!flags['skip-build']) {
+    console.log(`\n== dataset build (load average ${load()})`);
+    build = await benchBuild(Number(flags['build-vehicles']), Number(flags['build-minutes']));
+  }
+
+  console.log(`\nresults (load average at end ${load()})\n`);
+  if (stores.length > 0) {
+    console.log(`| query | ${stores.map((s) => `${s.kind} p50 / p95 ms`).join(' | ')} |`);
+    console.log(`| --- | ${stores.map(() => '---:').join(' | ')} |`);
+    queries.forEach((query, i) => {
+      const cells = stores.map((s) => {
+        const q = s.queries[i]!;
+        return `${fmt(q.p50, 1)} / ${fmt(q.p95, 1)}${q.p95 > targetP95Ms ? ' (missed)' : ''}`;
+      });
+      console.log(`| \`${query}\` | ${cells.join(' | ')} |`);
+    });
+    for (const s of stores) {
+      const worst = Math.max(...s.queries.map((q) => q.p95));
+      console.log(
+        `${s.kind}: load ${fmt(s.rows.recordings)} recordings / ${fmt(s.rows.segments)} segments / ${fmt(s.rows.tags)} tags / ${fmt(s.rows.channels)} channels in ${fmt(s.loadSeconds, 1)} s; worst p95 ${fmt(worst, 1)} ms: target p95 ≤ ${targetP95Ms} ms ${worst <= targetP95Ms ? 'met' : 'NOT met'}`,
+      );
+    }
+  }
+  if (build !== undefined) {
+    const rate = build.samples / build.buildSeconds;
+    console.log(
+      `build: ${build.recordings} recordings × ${build.seconds} s, ${fmt(build.samples)} samples in ${fmt(build.buildSeconds, 2)} s = ${fmt(rate)} samples/s (target ≥ ${fmt(targetSamplesPerSecond)}: ${rate >= targetSamplesPerSecond ? 'met' : 'NOT met'}); sync step alone ${fmt(build.syncSamples / build.syncSeconds)} samples/s (${fmt(build.syncSeconds * 1000, 1)} ms)`,
+    );
+  }
+}
+
+await main();
