@@ -9,6 +9,7 @@ import type {
   Recording,
   RecordingQuery,
   Segment,
+  SyncReport,
   Upload,
   UploadPart,
 } from './types.js';
@@ -35,7 +36,7 @@ export function uploadsApi(client: ApiClient) {
   };
 }
 
-/** Drive recordings: list and search, a recording's channels, segments and rates, its file. */
+/** Drive recordings: list and search, a recording's channels, segments, rates and sync, its file. */
 export function recordingsApi(client: ApiClient) {
   return {
     list: (query: RecordingQuery = {}, signal?: AbortSignal) =>
@@ -46,6 +47,9 @@ export function recordingsApi(client: ApiClient) {
       client.get<Page<Segment>>(fillPath('/recordings/:id/segments', { id }), { ...query }, signal),
     rates: (id: string, bins: number, signal?: AbortSignal) =>
       client.get<MessageRates>(fillPath('/recordings/:id/rates', { id }), { bins }, signal),
+    /** The sync quality report; not found before the analysis or with fewer than two stamped sensors. */
+    sync: (id: string, signal?: AbortSignal) =>
+      client.get<SyncReport>(fillPath('/recordings/:id/sync', { id }), {}, signal),
     /** The recorded file as a streamed response. */
     file: (id: string, signal?: AbortSignal) =>
       client.send('GET', fillPath('/recordings/:id/file', { id }), {

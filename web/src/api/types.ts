@@ -209,6 +209,8 @@ export interface Recording {
   } | null;
   /** The ingest task, to follow its progress. */
   readonly taskId: string | null;
+  /** Sync quality once analysed: the score (0–100) and whether it met the threshold. */
+  readonly sync: { readonly score: number; readonly passed: boolean } | null;
   readonly createdBy: string;
   readonly createdAt: string;
   readonly ingestedAt: string | null;
@@ -273,6 +275,96 @@ export interface MessageRates {
     readonly sensor: string;
     readonly counts: readonly number[];
   }[];
+}
+
+/** The clock of a channel: its sensor stamps against the recorder's log time. */
+export interface SyncClock {
+  /** Sensor minus recorder clock at the first stamp, ns (decimal string: may exceed 2^53). */
+  readonly offsetNs: string;
+  readonly driftPpm: number;
+  readonly jitterNs: number;
+  readonly meanExcessLatencyNs: number;
+  readonly jumpCount: number;
+}
+
+/** A channel's rate from its stamps: nominal period, and the messages it implies were lost. */
+export interface SyncRate {
+  readonly nominalPeriodNs: number;
+  readonly nominalRateHz: number;
+  readonly dropped: number;
+  readonly gaps: number;
+  readonly gapTimeNs: number;
+  readonly duplicateStamps: number;
+  readonly backwardStamps: number;
+}
+
+/** Signed stamp deltas (sensor minus reference) in equal bins from `startNs`. */
+export interface SyncHistogram {
+  readonly startNs: number;
+  readonly binNs: number;
+  readonly counts: readonly number[];
+  /** Deltas below the first bin and above the last. */
+  readonly below: number;
+  readonly above: number;
+}
+
+/** Signed stamp delta over reference time: min, max and mean per bucket of `bucketNs`. */
+export interface SyncSeries {
+  readonly bucketNs: number;
+  readonly buckets: readonly {
+    /** Bucket start, ns after the series' start. */
+    readonly t: number;
+    readonly n: number;
+    readonly min: number;
+    readonly max: number;
+    readonly mean: number;
+  }[];
+}
+
+/** One sensor measured against the reference stream. */
+export interface SensorSync {
+  readonly toleranceNs: number;
+  readonly samples: number;
+  readonly missing: number;
+  /** Distribution of |sensor stamp − reference stamp|, ns. */
+  readonly absDeltaNs: {
+    readonly p50: number;
+    readonly p95: number;
+    readonly p99: number;
+    readonly max: number;
+  };
+  readonly meanDeltaNs: number;
+  /** Fraction (0–1) of reference samples with a message within tolerance. */
+  readonly withinTolerance: number;
+  readonly histogram: SyncHistogram;
+  readonly series: SyncSeries;
+  /** Absolute time of the series' start, ns since the Unix epoch (decimal string). */
+  readonly seriesStart: string;
+  readonly score: number;
+}
+
+/** One channel of a sync report; `clock` is absent without header stamps, `sync` on the reference. */
+export interface ChannelSync {
+  readonly name: string;
+  readonly messages: number;
+  /** Messages synchronized on their header stamp, and on their log time (no usable stamp). */
+  readonly stampSource: { readonly header: number; readonly logTime: number };
+  readonly firstStamp: string | null;
+  readonly lastStamp: string | null;
+  readonly clock?: SyncClock;
+  readonly rate: SyncRate;
+  readonly sync?: SensorSync;
+}
+
+/** A recording's sync quality report: every sensor against the reference stream. */
+export interface SyncReport {
+  readonly version: 1;
+  readonly reference: string;
+  /** Lowest sensor score, 0–100. */
+  readonly score: number;
+  readonly threshold: number;
+  readonly passed: boolean;
+  readonly channels: readonly ChannelSync[];
 }
 
 /** A stored file and whether the same content was a recording already. */

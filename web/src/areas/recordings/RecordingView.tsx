@@ -41,6 +41,7 @@ import { RatePlot } from './RatePlot.js';
 import { binsFor, ratePlotData } from './rates.js';
 import { RejectionNote } from './RecordingsList.js';
 import { SensorLabel } from './sensors.js';
+import { SyncPanel } from './SyncPanel.js';
 
 /** Seconds from the recording's start to a time, or undefined when either is unknown. */
 function offsetOf(recording: Recording, iso: string | null): number | undefined {
@@ -445,7 +446,7 @@ function DownloadButton({ recording }: { readonly recording: Recording }) {
   );
 }
 
-/** One recording: summary, ingest progress, channels, message rates, segments and metadata. */
+/** One recording: summary, ingest, channels, message rates, sync quality, segments, metadata. */
 export function RecordingView() {
   const api = useApi();
   const { id = '' } = useParams();
@@ -523,6 +524,7 @@ export function RecordingView() {
         />
       </Card>
       <RatesCard recording={recording} />
+      <SyncPanel recording={recording} />
       <SegmentsCard recording={recording} />
       <MetadataCard recording={recording} />
     </>

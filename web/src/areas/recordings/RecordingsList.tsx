@@ -10,6 +10,7 @@ import {
 } from '../../api/index.js';
 import { useApi } from '../../app/session.js';
 import {
+  Badge,
   Button,
   Card,
   DataTable,
@@ -37,6 +38,8 @@ import {
 import { formatBytes, formatDuration } from './format.js';
 import { isSettled, settleRefreshMs, StatusBadge } from './ingest.js';
 import { sensorLabel } from './sensors.js';
+import { syncFailedTitle } from './sync.js';
+import './sync.css';
 import { isActive } from './uploadQueue.js';
 import { useUploadQueue } from './useUploadQueue.js';
 
@@ -167,7 +170,19 @@ const columns: Column<Recording>[] = [
       </>
     ),
   },
-  { header: 'Status', cell: (r) => <StatusBadge status={r.status} /> },
+  {
+    header: 'Status',
+    cell: (r) => (
+      <span className="recording-badges">
+        <StatusBadge status={r.status} />
+        {r.sync?.passed === false && (
+          <span title={syncFailedTitle(r.sync.score)}>
+            <Badge tone="danger">sync failed</Badge>
+          </span>
+        )}
+      </span>
+    ),
+  },
   { header: 'Vehicle', cell: (r) => r.vehicle ?? <span className="muted">—</span> },
   { header: 'Driven', cell: (r) => <Time iso={r.startTime} /> },
   {
