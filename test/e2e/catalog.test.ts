@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { operatorPrincipal } from '../../src/platform/index.js';
 import type {
   ContractCheck,
@@ -14,6 +15,9 @@ import type {
 import { generatedRecording } from '../support/recordings.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { browserAvailable, buildUi, launchBrowser } from './browser.js';
+
+/** Set to a directory to keep a screenshot of each step there (for looking at the UI). */
+const screenshotDir = process.env.DRIVETRAIN_E2E_SCREENSHOTS;
 
 /** Ingest of a generated recording takes a few seconds; a slow shared machine gets more. */
 const ingestTimeout = 90_000;
@@ -35,6 +39,12 @@ describe.skipIf(!browserAvailable('data products in Chromium'))('data products i
   let context: BrowserContext;
   let page: Page;
   const names = ['drive-madrid.mcap', 'drive-jonkoping.mcap'];
+
+  const shot = async (name: string): Promise<void> => {
+    if (screenshotDir === undefined) return;
+    mkdirSync(screenshotDir, { recursive: true });
+    await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+  };
 
   const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const response = await fetch(server.url + path, {
@@ -112,6 +122,12 @@ describe.skipIf(!browserAvailable('data products in Chromium'))('data products i
     await page.getByLabel('API token').fill(server.adminToken);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Recordings', level: 1 }).waitFor();
+    // Building the UI, generating two drives and ingesting them takes minutes on a busy machine.
+  }, 300_000);
+
+  afterEach(async (test) => {
+    if (test.task.result?.state === 'fail')
+      await shot(`failed-${test.task.name.replace(/\W+/g, '-')}`);
   });
 
   afterAll(async () => {
@@ -146,6 +162,7 @@ describe.skipIf(!browserAvailable('data products in Chromium'))('data products i
       .allTextContents();
     expect(shown).toEqual(failing);
     expect(cells[6]).toBe(String(product.recordingCount));
+    await shot('c01-products');
   });
 
   it('shows the product page with its rule, recordings and contract checks', async () => {
@@ -181,6 +198,7 @@ describe.skipIf(!browserAvailable('data products in Chromium'))('data products i
       expect(cells[1]).toBe(check.passed ? 'pass' : 'fail');
       expect(cells[3]).toBe(check.detail);
     }
+    await shot('c02-product');
   });
 
   it('grants and revokes access, and shows why a grant is refused', async () => {
@@ -205,6 +223,7 @@ describe.skipIf(!browserAvailable('data products in Chromium'))('data products i
     await page.getByRole('button', { name: 'Grant', exact: true }).click();
     const alert = page.getByRole('alert').filter({ hasText: 'The grant was refused' });
     await alert.getByText(problem.detail).waitFor();
+    await shot('c03-grant-refused');
 
     const revoke = grants.getByRole('button', { name: 'Revoke' });
     await revoke.click();
@@ -272,6 +291,7 @@ describe.skipIf(!browserAvailable('data products in Chromium'))('data products i
       expect(path?.points).toBe(Math.max(2, track.points.length));
       expect(path?.title).toContain(nameOf(track.recordingId));
     }
+    await shot('c04-search');
     // Lines of the graticule carry labels with a hemisphere.
     expect(
       await map
@@ -306,6 +326,7 @@ describe.skipIf(!browserAvailable('data products in Chromium'))('data products i
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     const error = page.getByRole('alert', { name: 'Query error' });
     await error.getByText(problem.detail).waitFor();
+    await shot('c05-query-error');
     const text = (await error.textContent()) ?? '';
     expect(text).toContain(`At column ${problem.column}`);
     for (const token of problem.expected) expect(text).toContain(token);

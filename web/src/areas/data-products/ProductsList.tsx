@@ -45,7 +45,9 @@ const columns: Column<DataProduct>[] = [
   {
     header: 'Access',
     cell: (p) => (
-      <Badge tone={p.access === 'none' ? 'neutral' : 'info'}>{accessLabels[p.access]}</Badge>
+      <span className="nowrap">
+        <Badge tone={p.access === 'none' ? 'neutral' : 'info'}>{accessLabels[p.access]}</Badge>
+      </span>
     ),
   },
 ];
