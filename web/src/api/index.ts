@@ -1,6 +1,7 @@
 import { auditApi } from './audit.js';
 import { catalogApi } from './catalog.js';
 import { ApiClient, type ClientOptions } from './client.js';
+import { datasetsApi, lineageApi } from './datasets.js';
 import { identityApi } from './identity.js';
 import { costApi, jobsApi } from './jobs.js';
 import { recordingsApi } from './recordings.js';
@@ -14,6 +15,7 @@ export { isFinished, watchTask } from './tasks.js';
 export type * from './types.js';
 export * from './jobs.js';
 export * from './catalog.js';
+export * from './datasets.js';
 export { teamRoles, taskStatuses } from './types.js';
 export { recordingStatuses, sensorKinds } from './types.js';
 
@@ -33,6 +35,8 @@ export function createApi(options: ClientOptions) {
     cost: costApi(client),
     recordings: recordingsApi(client),
     catalog: catalogApi(client),
+    datasets: datasetsApi(client),
+    lineage: lineageApi(client),
   };
 }
 

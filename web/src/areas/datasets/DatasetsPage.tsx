@@ -1,17 +1,17 @@
-import { PlannedArea } from '../PlannedArea.js';
+import { Navigate, Route, Routes } from 'react-router';
+import { BuildPage } from './BuildPage.js';
+import { DatasetsList } from './DatasetsList.js';
+import { DatasetView } from './DatasetView.js';
+import './datasets.css';
 
-/** The Datasets area. */
+/** The Datasets area: the versions list, the build form, and the card of each version. */
 export function DatasetsPage() {
   return (
-    <PlannedArea
-      title="Datasets"
-      purpose="Immutable, content-addressed dataset versions built from scenario searches: synchronized samples, splits and coverage of the data requirements."
-      holds={[
-        'dataset definitions and their materialized versions',
-        'splits and the samples in each',
-        'coverage of each data requirement',
-        'the builds under way, with their progress',
-      ]}
-    />
+    <Routes>
+      <Route index element={<DatasetsList />} />
+      <Route path="build" element={<BuildPage />} />
+      <Route path=":id" element={<DatasetView />} />
+      <Route path="*" element={<Navigate to="/datasets" replace />} />
+    </Routes>
   );
 }
