@@ -9,6 +9,7 @@ import {
   Loading,
   PageHeader,
   SelectField,
+  Time,
   type Column,
 } from '../../ui/index.js';
 import { LinePlot, type PlotLine } from '../jobs/LinePlot.js';
@@ -30,8 +31,9 @@ export function CostPage() {
   const [by, setBy] = useState<CostGroup>('team');
   const [now] = useState(() => Date.now());
   const period = periods.find((p) => p.days === days) ?? periods[1];
-  // Whole buckets, so the period does not move with every render.
-  const to = Math.ceil(now / 1000 / period.bucket) * period.bucket;
+  // The period ends now, never later: capacity of hours still to come is not cost yet. `now` is
+  // fixed when the page opens, so the period does not move with every render.
+  const to = Math.floor(now / 1000);
   const from = to - period.days * 86_400;
   const range = {
     from: new Date(from * 1000).toISOString(),
@@ -107,20 +109,27 @@ export function CostPage() {
       )}
       {report.data !== undefined && (
         <Card title="Totals">
-          <div className="cost-totals">
+          <p className="muted">
+            From <Time iso={range.from} /> to <Time iso={range.to} />
+          </p>
+          <dl className="cost-totals">
             <div>
-              Capacity <strong>{formatMoney(report.data.assetCost, currency)}</strong>
+              <dt>Capacity</dt>
+              <dd>{formatMoney(report.data.assetCost, currency)}</dd>
             </div>
             <div>
-              Allocated to jobs <strong>{formatMoney(report.data.allocationCost, currency)}</strong>
+              <dt>Allocated to jobs</dt>
+              <dd>{formatMoney(report.data.allocationCost, currency)}</dd>
             </div>
             <div>
-              Idle <strong>{formatMoney(report.data.idleCost, currency)}</strong>
+              <dt>Idle</dt>
+              <dd>{formatMoney(report.data.idleCost, currency)}</dd>
             </div>
             <div>
-              Idle vs allocated <strong>{report.data.idlePercent.toFixed(1)} %</strong>
+              <dt>Idle vs allocated</dt>
+              <dd>{report.data.idlePercent.toFixed(1)} %</dd>
             </div>
-          </div>
+          </dl>
         </Card>
       )}
       <Card title={`Cost over time by ${by}`}>
