@@ -67,8 +67,8 @@ export interface JobDetail extends Job {
   readonly events: readonly {
     readonly at: string;
     readonly attempt: number;
-    readonly from: string | null;
-    readonly to: string;
+    readonly from: JobState | null;
+    readonly to: JobState;
     readonly message: string | null;
   }[];
   readonly artifacts: readonly {
@@ -165,6 +165,13 @@ export function jobsApi(client: ApiClient) {
       client.get<JobExplanation>(fillPath('/jobs/:id/explain', { id }), undefined, signal),
     metrics: (id: string, signal?: AbortSignal) =>
       client.get<MetricSeries[]>(fillPath('/jobs/:id/metrics', { id }), undefined, signal),
+    /** One file an attempt wrote, as a response whose body streams it. */
+    artifact: (id: string, attempt: number, path: string, signal?: AbortSignal) =>
+      client.send('GET', fillPath('/jobs/:id/artifact', { id }), {
+        query: { attempt, path },
+        accept: 'application/octet-stream',
+        signal,
+      }),
     /**
      * Follows an attempt's log (`GET /jobs/:id/logs?follow=true`): every stored piece in order,
      * then new ones as the job writes them; resolves when the attempt has ended.

@@ -1,10 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { ArrowLeft } from 'lucide-react';
+import { ArrowLeft, Download } from 'lucide-react';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import {
   isJobFinished,
-  jobStates,
   messageOf,
   type JobDetail,
   type JobExplanation,
@@ -22,6 +21,7 @@ import {
   Time,
   type Column,
 } from '../../ui/index.js';
+import { downloadArtifact } from './download.js';
 import { LinePlot, type PlotLine } from './LinePlot.js';
 import { formatAmount, formatMoney, StateBadge } from './states.js';
 import './jobs.css';
@@ -29,12 +29,30 @@ import './jobs.css';
 /** Most characters of log kept on the page; older text scrolls out. */
 const maxLogChars = 400_000;
 
+/** A transition's time to the second: the states of a short job are seconds apart. */
+function formatMoment(iso: string): string {
+  return new Date(iso).toLocaleString(undefined, {
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+}
+
 function Timeline({ job }: { readonly job: JobDetail }) {
+  // Every transition in the order it happened, so a retried or preempted job shows each attempt.
   return (
     <ol className="job-timeline" aria-label="State timeline">
-      {jobStates.map((state) => (
-        <li key={state} className={job.times[state] === null ? 'muted' : undefined}>
-          <StateBadge state={state} /> <Time iso={job.times[state]} empty="not yet" />
+      {job.events.map((event, i) => (
+        <li key={`${i}-${event.to}`}>
+          <StateBadge state={event.to} />{' '}
+          <time dateTime={event.at} title={event.at}>
+            {formatMoment(event.at)}
+          </time>
+          {job.attempts.length > 1 && event.attempt > 0 && (
+            <span className="muted"> attempt {event.attempt}</span>
+          )}
         </li>
       ))}
     </ol>
@@ -144,7 +162,13 @@ function Log({ id, attempt }: { readonly id: string; readonly attempt: number })
   return (
     <>
       {error !== undefined && <div className="field-error">The log stopped: {error}</div>}
-      <pre ref={box} className="job-log" aria-label={`Log of attempt ${attempt}`}>
+      <pre
+        ref={box}
+        className="job-log"
+        role="log"
+        tabIndex={0}
+        aria-label={`Log of attempt ${attempt}`}
+      >
         {text === '' ? (ended ? '(no output)' : 'waiting for output…') : text}
       </pre>
       <div className="muted">
@@ -157,7 +181,8 @@ function Log({ id, attempt }: { readonly id: string; readonly attempt: number })
 function Metrics({ id, live }: { readonly id: string; readonly live: boolean }) {
   const api = useApi();
   const metrics = useQuery({
-    queryKey: ['jobs', id, 'metrics'],
+    // A key per phase: the points written just before the job ended are fetched once it has.
+    queryKey: ['jobs', id, 'metrics', live ? 'live' : 'final'],
     queryFn: ({ signal }) => api.jobs.metrics(id, signal),
     refetchInterval: live ? 3_000 : false,
   });
@@ -171,13 +196,15 @@ function Metrics({ id, live }: { readonly id: string; readonly live: boolean }) 
             .filter((p) => p.attempt === a)
             .map((p) => [p.step, p.value] as const),
         }));
-        return { name: series.name, lines };
+        const last = series.points.at(-1);
+        return { name: series.name, lines, count: series.points.length, last };
       }),
     [metrics.data],
   );
   if (metrics.error !== null)
     return <ErrorBanner title="Metrics could not be loaded" error={metrics.error} />;
   if (metrics.data === undefined) return <Loading what="metrics" />;
+  if (plots.length === 0 && !live) return <p className="muted">The job reported no metrics.</p>;
   if (plots.length === 0)
     return (
       <p className="muted">
@@ -191,6 +218,12 @@ function Metrics({ id, live }: { readonly id: string; readonly live: boolean }) 
         <div key={p.name}>
           <h3>{p.name}</h3>
           <LinePlot lines={p.lines} label={`${p.name} per step`} xLabel="step" yLabel={p.name} />
+          {p.last !== undefined && (
+            <p className="muted">
+              {p.count} {p.count === 1 ? 'point' : 'points'}, last at step {p.last.step}:{' '}
+              {Number(p.last.value.toPrecision(4))}
+            </p>
+          )}
         </div>
       ))}
     </div>
@@ -211,6 +244,9 @@ export function JobView() {
   const cancel = useMutation({
     mutationFn: () => api.jobs.cancel(id),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['jobs'] }),
+  });
+  const download = useMutation({
+    mutationFn: (artifact: JobDetail['artifacts'][number]) => downloadArtifact(api, id, artifact),
   });
   const [attempt, setAttempt] = useState<number | undefined>();
   if (job.error !== null)
@@ -311,6 +347,9 @@ export function JobView() {
       )}
       {j.artifacts.length > 0 && (
         <Card title="Artifacts" flush>
+          {download.error !== null && (
+            <ErrorBanner title="The artifact was not downloaded" error={download.error} />
+          )}
           <DataTable
             label="Artifacts"
             columns={[
@@ -320,6 +359,20 @@ export function JobView() {
               {
                 header: 'sha256',
                 cell: (a) => <span className="mono muted">{a.sha256.slice(0, 16)}…</span>,
+              },
+              {
+                header: 'Download',
+                actions: true,
+                cell: (a) => (
+                  <Button
+                    size="small"
+                    aria-label={`Download ${a.path} of attempt ${a.attempt}`}
+                    busy={download.isPending && download.variables === a}
+                    onClick={() => download.mutate(a)}
+                  >
+                    <Download size={14} aria-hidden /> Download
+                  </Button>
+                ),
               },
             ]}
             rows={j.artifacts}
