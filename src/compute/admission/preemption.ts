@@ -422,9 +422,13 @@ function fairPreemptions(ctx: PreemptionContext, req: PreemptionRequest): Target
     }
     while (first.has(target.queue)) {
       const entry = first.pop(target.queue);
-      takeOut(state, req, entry);
+      // Shares read quota usage only: probing with the usage alone spares the node allocations
+      // and victim lists a full take-out would update for every candidate that stays.
+      state.removeUsageOf(entry);
       const [, targetNew] = first.shares(target.queue);
+      state.addUsageOf(entry);
       if (compareDrs(preemptorNew, targetNew) <= 0) {
+        takeOut(state, req, entry);
         targets.push({ entry, reason: 'InCohortFairSharing' });
         if (fitsFair()) {
           fits = true;
@@ -432,7 +436,6 @@ function fairPreemptions(ctx: PreemptionContext, req: PreemptionRequest): Target
         }
         break;
       }
-      putBack(state, req, entry);
       retry.push(entry);
     }
   }
