@@ -9,7 +9,7 @@ import jpeg from 'jpeg-js';
 
 export const classes = ['day', 'night'] as const;
 
-/** One line of `manifest.jsonl`: an image next to the manifest and its label. */
+/** A frame to learn from: an image next to the manifest and its label. */
 export interface ManifestEntry {
   readonly image: string;
   readonly label: string;
@@ -21,6 +21,29 @@ export interface Sample {
   readonly image: string;
 }
 
+const expected =
+  'expected {"image": string, "label": string} (make-data.ts) or a dataset sample with "tags" and a stream with an "image" (docs/job-inputs.md)';
+
+/**
+ * The frame of one manifest line. Two shapes are read: `{image, label}` as make-data.ts writes
+ * it, and a sample of a platform dataset (`{tags, streams: {<name>: {image}}}`), whose image
+ * is that of the first stream having one and whose label is `night` when its segment is
+ * tagged `night`, `day` otherwise.
+ */
+function entryOf(value: unknown): ManifestEntry | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const line = value as { image?: unknown; label?: unknown; tags?: unknown; streams?: unknown };
+  if (typeof line.image === 'string' && typeof line.label === 'string')
+    return { image: line.image, label: line.label };
+  if (!Array.isArray(line.tags) || typeof line.streams !== 'object' || line.streams === null)
+    return undefined;
+  const image = Object.values(line.streams as Record<string, unknown>)
+    .map((stream) => (stream as { image?: unknown } | null)?.image)
+    .find((path): path is string => typeof path === 'string');
+  if (image === undefined) return undefined;
+  return { image, label: line.tags.includes('night') ? 'night' : 'day' };
+}
+
 /** Reads a manifest; names the line of any entry it cannot use. */
 export async function readManifest(file: string): Promise<ManifestEntry[]> {
   const text = await readFile(file, 'utf8');
@@ -29,18 +52,17 @@ export async function readManifest(file: string): Promise<ManifestEntry[]> {
     .map((line, i) => ({ line: line.trim(), number: i + 1 }))
     .filter((l) => l.line !== '')
     .map(({ line, number }) => {
-      let entry: unknown;
+      let value: unknown;
       try {
-        entry = JSON.parse(line);
+        value = JSON.parse(line);
       } catch {
         throw new Error(`${file}:${number}: not JSON`);
       }
-      const e = entry as Partial<ManifestEntry>;
-      if (typeof e.image !== 'string' || typeof e.label !== 'string')
-        throw new Error(`${file}:${number}: expected {"image": string, "label": string}`);
-      if (!(classes as readonly string[]).includes(e.label))
+      const entry = entryOf(value);
+      if (entry === undefined) throw new Error(`${file}:${number}: ${expected}`);
+      if (!(classes as readonly string[]).includes(entry.label))
         throw new Error(`${file}:${number}: label must be one of ${classes.join(', ')}`);
-      return { image: e.image, label: e.label };
+      return entry;
     });
 }
 
@@ -102,6 +124,8 @@ export async function loadSamples(manifest: string, size: number): Promise<Sampl
   const entries = await readManifest(manifest);
   const samples: Sample[] = [];
   for (const entry of entries) {
+    if (!/\.(ppm|jpe?g)$/i.test(entry.image))
+      throw new Error(`${entry.image}: this example reads PPM and JPEG frames only`);
     const bytes = await readFile(join(base, entry.image));
     const decoded = entry.image.endsWith('.ppm')
       ? decodePpm(bytes, entry.image)

@@ -10,8 +10,8 @@ import { denseModelToOnnx } from './onnx.js';
  * its input dataset version's manifest, trains a small network for a few epochs, reports loss
  * and accuracy per epoch, and writes the model as ONNX to its outputs.
  *
- * Inputs: `$DRIVETRAIN_INPUTS/0/manifest.jsonl` (the first input the platform materialised), or
- * `DAY_NIGHT_MANIFEST`. Outputs: `$DRIVETRAIN_OUTPUTS/model.onnx` and `metrics.json`.
+ * Inputs: `$DRIVETRAIN_INPUTS/0/manifest.jsonl` (the first input the platform materialised, a
+ * dataset sample per line), or `DAY_NIGHT_MANIFEST` (lines of make-data.ts). Outputs: `$DRIVETRAIN_OUTPUTS/model.onnx` and `metrics.json`.
  * Settings: EPOCHS (default 12), HIDDEN (32), SIZE (16), LEARNING_RATE (0.003), SEED (7).
  */
 
@@ -55,8 +55,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const cut = Math.floor(order.length * 0.8);
   const training = order.slice(0, cut).map((o) => o.s);
   const validation = order.slice(cut).map((o) => o.s);
+  const perClass = classes.map(
+    (name, label) => `${samples.filter((s) => s.label === label).length} ${name}`,
+  );
   log(
-    `${samples.length} frames (${training.length} to train, ${validation.length} to validate), classes ${classes.join('/')}`,
+    `${samples.length} frames (${training.length} to train, ${validation.length} to validate): ${perClass.join(', ')}`,
   );
   const inputs = 3 * options.size * options.size;
   const model = new Mlp([inputs, options.hidden, classes.length], random);

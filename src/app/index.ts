@@ -1,4 +1,4 @@
 export { openApp, type App, type OpenAppOptions } from './app.js';
 export { bootstrapAdmin } from './bootstrap.js';
 export { allMigrations } from './migrations.js';
-export { demoFleet, demoTaskKind, queueDemo } from './demo.js';
+export { demoFleet, demoNames, demoTaskKind, queueDemo, type DemoResult } from './demo.js';
