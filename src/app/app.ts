@@ -126,6 +126,8 @@ export async function openApp(config: Config, options: OpenAppOptions = {}): Pro
     tasks,
     log,
     scratchDir: join(config.home, 'scratch'),
+    lineage,
+    onIngested: (recordingId, quality) => catalog.recordingIngested(recordingId, quality),
   });
   const opened: { app?: App } = {};
   const self = (): App => {

@@ -12,7 +12,9 @@ import {
   newId,
   NotFound,
   pageSize,
+  runIdFor,
   toPage,
+  type LineageService,
   type Logger,
   type ObjectBody,
   type ObjectStore,
@@ -57,6 +59,27 @@ export interface RecordingsDependencies {
   readonly log: Logger;
   /** Where ingest keeps scratch files (timeline columns, SQLite copies). */
   readonly scratchDir: string;
+  /** Receives an OpenLineage run per ingest step: the stored bytes in, the recording out. */
+  readonly lineage?: LineageService;
+  /**
+   * Told of every recording ingest catalogued or analysed (with its sync score once known), so
+   * that data products can take it in and re-run their contract checks. Awaited: a failure
+   * retries the ingest task, which is idempotent.
+   */
+  readonly onIngested?: (
+    recordingId: string,
+    quality: { syncScore?: number | null },
+  ) => Promise<unknown>;
+}
+
+/** What one ingest step ended with. */
+interface IngestOutcome {
+  readonly recordingId: string;
+  readonly status: RecordingStatus;
+  readonly bytesRead?: number;
+  /** The sync quality score, when this step computed the sync report. */
+  readonly syncScore?: number;
+  readonly error?: RecordingError;
 }
 
 /** A file to add as a recording. */
@@ -440,6 +463,55 @@ export class RecordingsService {
     ) {
       return { recordingId, status: row.status };
     }
+    const kind = fullAnalysis ? analyzeTaskKind : ingestTaskKind;
+    const task = context.task;
+    const lineage = this.deps.lineage;
+    for (let attempt = 1; attempt < task.attempts; attempt++) {
+      await lineage?.abortIfDangling(
+        runIdFor(kind, task.id, attempt),
+        'the ingest was interrupted; a later attempt ran it again',
+      );
+    }
+    const run = lineage?.run(
+      {
+        name: kind,
+        jobType: 'INGEST',
+        description: fullAnalysis
+          ? 'reads every message of a recording catalogued from its index'
+          : 'validates, catalogues and analyses an uploaded recording',
+      },
+      {
+        runId: runIdFor(kind, task.id, task.attempts),
+        inputs: [lineage.dataset(`objects/sha256/${row.sha256}`)],
+      },
+    );
+    await run?.start();
+    let outcome: IngestOutcome;
+    try {
+      outcome = await this.ingestRow(row, context, fullAnalysis);
+    } catch (error) {
+      await run?.fail(error);
+      throw error;
+    }
+    if (outcome.error !== undefined) {
+      await run?.fail(new Error(`${outcome.error.code}: ${outcome.error.message}`));
+      return outcome;
+    }
+    await this.deps.onIngested?.(
+      recordingId,
+      outcome.syncScore === undefined ? {} : { syncScore: outcome.syncScore },
+    );
+    if (lineage !== undefined)
+      await run?.complete({ outputs: [lineage.dataset(`recordings/${recordingId}`)] });
+    return { recordingId, status: outcome.status, bytesRead: outcome.bytesRead };
+  }
+
+  private async ingestRow(
+    row: RecordingsTable,
+    context: TaskContext,
+    fullAnalysis: boolean,
+  ): Promise<IngestOutcome> {
+    const recordingId = row.id;
     if (row.status === 'queued')
       await this.db
         .updateTable('recordings')
@@ -494,7 +566,12 @@ export class RecordingsService {
           createdBy: row.created_by,
         });
       }
-      return { recordingId, status: analysis.complete ? 'ready' : 'catalogued', bytesRead };
+      return {
+        recordingId,
+        status: analysis.complete ? 'ready' : 'catalogued',
+        bytesRead,
+        ...(sync === undefined ? {} : { syncScore: sync.score }),
+      };
     } catch (error) {
       timelines.discard();
       if (rejects(error)) return this.reject(row, error);
@@ -567,7 +644,7 @@ export class RecordingsService {
     return new DbcDecoder(parseDbc(Buffer.concat(chunks).toString('utf8'), `${recordingId}.dbc`));
   }
 
-  private async reject(row: RecordingsTable, error: DrivetrainError): Promise<unknown> {
+  private async reject(row: RecordingsTable, error: DrivetrainError): Promise<IngestOutcome> {
     const problem = recordingError(error);
     await this.deps.store.transaction(async (trx) => {
       await trx

@@ -4,6 +4,7 @@ import { operatorPrincipal } from '../../src/platform/index.js';
 import { bytesReader, openRecording } from '../../src/formats/index.js';
 import { readTimelines, type Recording } from '../../src/recordings/index.js';
 import { syncRecording } from '../../src/sync/index.js';
+import { waitFor } from '../support/compute.js';
 import { generatedRecording } from '../support/recordings.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
@@ -186,6 +187,65 @@ describe('ingest of generated recordings', () => {
     expect(stored).toEqual(JSON.parse(JSON.stringify(direct.report)));
     // The generator's clocks drift: the estimate finds drift on at least some sensors.
     expect(stored.channels.some((c) => Math.abs(c.clock?.driftPpm ?? 0) > 1)).toBe(true);
+  });
+
+  it('tells the data products and the lineage of every ingest, and of every rejection', async () => {
+    await t.app.catalog.createDomain(operator, { name: 'fleet-data', ownerTeam: 'fleet' });
+    const before = await t.app.catalog.createProduct(operator, {
+      name: 'fleet-lidar',
+      domain: 'fleet-data',
+      residency: 'eu',
+      rule: { sensors: ['lidar'] },
+      slos: { requiredSensors: ['lidar'], minSyncScore: 1 },
+    });
+    const fresh = await generatedRecording({ seed: 11, seconds: 10, compression: 'none' });
+    const { recording } = await t.app.recordings.add(operator, {
+      name: 'fresh.mcap',
+      teamId,
+      body: fresh.bytes,
+    });
+    // An indexed file is catalogued from its index first, then analysed in a second run.
+    const completedRuns = await waitFor('the ingest and analysis runs to complete', async () => {
+      const page = await t.app.lineage.events({ limit: 500 });
+      const runs = page.items
+        .map((item) => item.event)
+        .filter(
+          (e) =>
+            e.eventType === 'COMPLETE' &&
+            e.outputs?.some((o) => o.name === `recordings/${recording.id}`),
+        );
+      return runs.length === 2 ? runs : undefined;
+    });
+    expect(completedRuns.map((e) => e.job.name)).toEqual([
+      'recordings.ingest',
+      'recordings.analyze',
+    ]);
+    const sha256 = (await t.app.recordings.get(recording.id)).sha256;
+    for (const run of completedRuns)
+      expect(run.inputs?.map((i) => i.name)).toEqual([`objects/sha256/${sha256}`]);
+
+    const after = await t.app.catalog.getProduct(operator, 'fleet-lidar');
+    expect(after.recordingCount).toBe(before.recordingCount + 1);
+    const checks = await t.app.catalog.checks(operator, 'fleet-lidar');
+    expect(JSON.stringify(checks)).not.toContain('no sync report yet');
+
+    const { recording: junk } = await t.app.recordings.add(operator, {
+      name: 'junk.mcap',
+      teamId,
+      body: new TextEncoder().encode('not a recording at all'),
+    });
+    const failed = await waitFor('the rejected ingest run to fail', async () => {
+      const page = await t.app.lineage.events({ limit: 500 });
+      const runs = page.items.map((item) => item.event);
+      const started = runs.find(
+        (e) =>
+          e.eventType === 'START' &&
+          e.job.name === 'recordings.ingest' &&
+          e.inputs?.some((i) => i.name.endsWith(junk.sha256)),
+      );
+      return runs.find((e) => e.eventType === 'FAIL' && e.run.runId === started?.run.runId);
+    });
+    expect(JSON.stringify(failed.run.facets)).toContain('not a recording format');
   });
 
   it('keeps one recording per content: the same bytes again are a duplicate', async () => {
