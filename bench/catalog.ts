@@ -2,14 +2,15 @@
  * `npm run bench:catalog`: scenario search over the metadata of a petabyte-scale fleet, and the
  * throughput of dataset builds.
  *
- * - Fleet: `--recordings N` synthetic recordings (default 1,000,000) of about 1 GB, each with 20
- *   channels (16 on the vehicles without lidar) and three 20 s segments with their tags, written
- *   straight into a fresh store with the real migrations (`src/catalog/testing/fleet-metadata.ts`:
- *   multi-row INSERTs in transactions of 1,000 recordings), on SQLite (a file under
- *   `.bench/catalog/`) and on PostgreSQL (a fresh schema on DRIVETRAIN_BENCH_DATABASE_URL, by
- *   default the test server on 127.0.0.1:5432, dropped afterwards). Six teams own the
- *   recordings round-robin; two data products of other teams, created and granted through the
- *   catalog service, serve part of theirs to the team searching.
+ * - Fleet: `--recordings N` synthetic recordings (default 1,000,000; `syntheticRecording` of
+ *   `src/catalog/testing/fleet-metadata.ts`) of about 1 GB, each with 20 channels (16 on the
+ *   vehicles without lidar) and three 20 s segments with their tags, written straight into a
+ *   fresh store with the real migrations, 2,000 recordings a transaction: multi-row INSERTs
+ *   prepared once on SQLite (a file under `.bench/catalog/`), `INSERT … SELECT FROM unnest` on
+ *   PostgreSQL (a fresh schema on DRIVETRAIN_BENCH_DATABASE_URL, by default the test server on
+ *   127.0.0.1:5432, dropped afterwards). Six teams own the recordings round-robin; two data
+ *   products of other teams, created and granted through the catalog service, serve part of
+ *   theirs to the team searching.
  * - Queries: ten representative scenario queries through `SearchService.search` (the function
  *   the API calls), as a viewer of one team, so the access condition (own team or granted
  *   product, narrowed by the product's query) is part of every query; first page of 50 hits.
