@@ -258,10 +258,16 @@ describe('training jobs on the local executor', () => {
       checkpointing: true,
       resources: { accelerator: 'cpu', count: 2 },
       command: nodeJob(
-        "const fs = require('fs'); const c = process.env.DRIVETRAIN_CHECKPOINTS + '/step'; const s = fs.existsSync(c) ? Number(fs.readFileSync(c, 'utf8')) : 0; console.log('resuming at', s); fs.writeFileSync(c, String(s + 1)); setTimeout(() => {}, s === 0 ? 60000 : 200)",
+        "const fs = require('fs'); const c = process.env.DRIVETRAIN_CHECKPOINTS + '/step'; const s = fs.existsSync(c) ? Number(fs.readFileSync(c, 'utf8')) : 0; fs.writeFileSync(c, String(s + 1)); console.log('resuming at', s); setTimeout(() => {}, s === 0 ? 60000 : 200)",
       ),
     });
-    await until(low.id, ['running']);
+    // Preempt only once the first attempt has written its checkpoint (a slow machine may take
+    // a while to start Node), or the second attempt would start over and wait a minute.
+    await waitFor('the first attempt to checkpoint', async () => {
+      const log: Buffer[] = [];
+      for await (const c of t.app.compute.readLog(low.id)) log.push(Buffer.from(c.data));
+      return Buffer.concat(log).toString().includes('resuming at 0') ? true : undefined;
+    });
     const high = await submit({
       name: 'high',
       priority: 'high',
