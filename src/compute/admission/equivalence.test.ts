@@ -2,12 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyDecisions, scheduleCycle } from './engine.js';
 import { explain } from './explain.js';
-import * as reference from './reference/engine.js';
-import { explain as referenceExplain } from './reference/explain.js';
+import * as reference from '../../../test/reference/admission/engine.js';
+import { explain as referenceExplain } from '../../../test/reference/admission/explain.js';
 import {
   ClusterState as ReferenceState,
   compileTopology as referenceCompile,
-} from './reference/state.js';
+} from '../../../test/reference/admission/state.js';
 import { ClusterState, compileTopology } from './state.js';
 import type {
   ClusterQueueSpec,
@@ -20,7 +20,7 @@ import type {
 } from './types.js';
 
 /**
- * The optimised engine against the straightforward one it replaced (kept in `reference/`):
+ * The optimised engine against the straightforward one it replaced (kept in `test/reference/admission/`):
  * random small clusters (nested cohorts, lending and borrowing limits, flavors with and without
  * nodes, taints, GPU sharing, every preemption and fungibility policy) go through several
  * cycles with admissions applied and workloads finishing in between, and every cycle must

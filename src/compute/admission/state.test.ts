@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import * as reference from './reference/state.js';
+import * as reference from '../../../test/reference/admission/state.js';
 import { ClusterState, compileTopology, podDemand, type Allocation } from './state.js';
 import type { ClusterTopology } from './types.js';
 

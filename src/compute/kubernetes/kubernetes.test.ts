@@ -1,5 +1,5 @@
 import { readFileSync, readdirSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { describeShared, sharedPath } from '../../../test/support/shared.js';
 import { parseComputeConfig } from '../config.js';
@@ -111,7 +111,10 @@ describe('rendering', () => {
 });
 
 describeShared('validation against the official schemas and CEL rules', () => {
-  const v = validator();
+  let v: KubernetesValidator;
+  beforeAll(() => {
+    v = validator();
+  });
 
   it('accepts every rendered Kueue object and the rendered Job and its pod spec', () => {
     for (const o of [...renderKueueObjects(config), renderJob('job-7', job, config)]) {

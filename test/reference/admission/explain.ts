@@ -1,4 +1,4 @@
-// Reference copy of ../explain.ts as it was before the optimisations of ADR 056, kept unchanged so
+// Reference copy of src/compute/admission/explain.ts as it was before the optimisations of ADR 052, kept unchanged so
 // property tests can check that the optimised engine decides exactly the same. Tests only.
 import { runCycle } from './engine.js';
 import type { ClusterState, AdmittedEntry, QueueNode } from './state.js';
@@ -8,8 +8,8 @@ import type {
   PreemptionTarget,
   ResourceFinding,
   WorkloadRequest,
-} from '../types.js';
-import { NotFound } from '../../../platform/errors.js';
+} from '../../../src/compute/admission/types.js';
+import { NotFound } from '../../../src/platform/errors.js';
 
 /** Why a workload waits, or what admitting it would take, in terms a user can act on. */
 export interface Explanation {

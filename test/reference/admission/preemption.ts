@@ -1,4 +1,4 @@
-// Reference copy of ../preemption.ts as it was before the optimisations of ADR 056, kept unchanged so
+// Reference copy of src/compute/admission/preemption.ts as it was before the optimisations of ADR 052, kept unchanged so
 // property tests can check that the optimised engine decides exactly the same. Tests only.
 import { compareDrs, dominantResourceShare, negativeDrs, weightedShare, type Drs } from './drs.js';
 import {
@@ -15,7 +15,7 @@ import {
   type QueueNode,
   type QuotaNode,
 } from './state.js';
-import type { PreemptionReason, WorkloadRequest } from '../types.js';
+import type { PreemptionReason, WorkloadRequest } from '../../../src/compute/admission/types.js';
 
 /**
  * Choosing preemption targets with Kueue's rules: classical preemption (within the queue by

@@ -1,6 +1,6 @@
-// Reference copy of ../state.ts as it was before the optimisations of ADR 056, kept unchanged so
+// Reference copy of src/compute/admission/state.ts as it was before the optimisations of ADR 052, kept unchanged so
 // property tests can check that the optimised engine decides exactly the same. Tests only.
-import { Conflict, InvalidInput, NotFound } from '../../../platform/errors.js';
+import { Conflict, InvalidInput, NotFound } from '../../../src/platform/errors.js';
 import type {
   AdmittedWorkload,
   ClusterQueueSpec,
@@ -10,7 +10,7 @@ import type {
   PodSetRequest,
   QuotaSpec,
   ResourceGroupSpec,
-} from '../types.js';
+} from '../../../src/compute/admission/types.js';
 
 /**
  * The compiled form of a cluster topology and the mutable usage the engine works on. Quotas

@@ -1,6 +1,6 @@
-// Reference copy of ../engine.ts as it was before the optimisations of ADR 056, kept unchanged so
+// Reference copy of src/compute/admission/engine.ts as it was before the optimisations of ADR 052, kept unchanged so
 // property tests can check that the optimised engine decides exactly the same. Tests only.
-import { Conflict } from '../../../platform/errors.js';
+import { Conflict } from '../../../src/platform/errors.js';
 import { compareDrs, dominantResourceShare, type Drs } from './drs.js';
 import {
   findTargets,
@@ -40,7 +40,7 @@ import type {
   ResourceFinding,
   Toleration,
   WorkloadRequest,
-} from '../types.js';
+} from '../../../src/compute/admission/types.js';
 
 /**
  * The admission cycle: Kueue's scheduler as a pure function. Each round takes the head of

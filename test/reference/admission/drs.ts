@@ -1,4 +1,4 @@
-// Reference copy of ../drs.ts as it was before the optimisations of ADR 056, kept unchanged so
+// Reference copy of src/compute/admission/drs.ts as it was before the optimisations of ADR 052, kept unchanged so
 // property tests can check that the optimised engine decides exactly the same. Tests only.
 import type { ClusterState, QuotaNode } from './state.js';
 
