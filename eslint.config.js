@@ -8,6 +8,7 @@ export default tseslint.config(
       'dist/**',
       'node_modules/**',
       '.drivetrain/**',
+      '.bench/**',
       'coverage/**',
       '**/*.js',
       '!eslint.config.js',
