@@ -35,7 +35,10 @@ import pg from 'pg';
 import { openApp, allMigrations, type App } from '../src/app/index.js';
 import { CatalogService, loadContractValidator, SearchService } from '../src/catalog/index.js';
 import {
+  fleetTableColumns,
+  fleetTableRows,
   syntheticRecording,
+  type FleetTable,
   type SyntheticRecording,
 } from '../src/catalog/testing/fleet-metadata.js';
 import {
@@ -111,127 +114,8 @@ function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-type Cell = string | number | null;
-
-/** The rows of a batch of recordings, table by table, as the ingest would write them. */
-function tableRows(recordings: readonly SyntheticRecording[], now: number) {
-  return {
-    recordings: recordings.map((r): Cell[] => [
-      r.id,
-      `synthetic-${r.id}`,
-      r.teamId,
-      r.name,
-      'mcap',
-      r.status,
-      r.sizeBytes,
-      r.sizeBytes,
-      `recordings/${r.id}.mcap`,
-      r.vehicle,
-      `${r.startMs}000000`,
-      `${r.endMs}000000`,
-      r.startMs,
-      r.endMs,
-      r.channels.reduce((sum, c) => sum + c.messageCount, 0),
-      r.country,
-      '[]',
-      'system',
-      now,
-      now,
-    ]),
-    recording_channels: recordings.flatMap((r) =>
-      r.channels.map((c): Cell[] => [
-        r.id,
-        c.key,
-        c.topic,
-        c.schemaName,
-        'ros2msg',
-        'cdr',
-        c.sensor,
-        c.messageCount,
-        c.frequencyHz,
-        r.startMs,
-        r.endMs,
-        0,
-      ]),
-    ),
-    segments: recordings.flatMap((r) =>
-      r.segments.map((s): Cell[] => [
-        s.id,
-        r.id,
-        s.seq,
-        s.startMs,
-        s.endMs,
-        s.country,
-        s.daylight,
-        s.speedKmhMean,
-        s.speedKmhMax,
-        s.lat,
-        s.lon,
-        JSON.stringify(s.tags),
-      ]),
-    ),
-    segment_tags: recordings.flatMap((r) =>
-      r.segments.flatMap((s) => s.tags.map((tag): Cell[] => [s.id, tag])),
-    ),
-  };
-}
-
-const tableColumns = {
-  recordings: [
-    'id',
-    'sha256',
-    'team_id',
-    'name',
-    'format',
-    'status',
-    'size',
-    'bytes_read',
-    'object_key',
-    'vehicle',
-    'start_ns',
-    'end_ns',
-    'start_ms',
-    'end_ms',
-    'message_count',
-    'country',
-    'metadata',
-    'created_by',
-    'created_at',
-    'ingested_at',
-  ],
-  recording_channels: [
-    'recording_id',
-    'channel_key',
-    'topic',
-    'schema_name',
-    'schema_encoding',
-    'message_encoding',
-    'sensor',
-    'message_count',
-    'frequency_hz',
-    'start_ms',
-    'end_ms',
-    'gap_count',
-  ],
-  segments: [
-    'id',
-    'recording_id',
-    'seq',
-    'start_ms',
-    'end_ms',
-    'country',
-    'daylight',
-    'speed_kmh_mean',
-    'speed_kmh_max',
-    'lat',
-    'lon',
-    'tags',
-  ],
-  segment_tags: ['segment_id', 'tag'],
-} as const;
-type Table = keyof typeof tableColumns;
 /** Postgres types of the columns, for the arrays `unnest` spreads into rows. */
-const pgTypes: Record<Table, readonly string[]> = {
+const pgTypes: Record<FleetTable, readonly string[]> = {
   recordings: [
     'text',
     'text',
@@ -303,20 +187,20 @@ function sqliteWriter(file: string): BulkWriter {
   database.pragma('foreign_keys = ON');
   const perStatement = 100;
   const statements = new Map<string, Database.Statement>();
-  const insert = (table: Table, count: number) => {
+  const insert = (table: FleetTable, count: number) => {
     const key = `${table}:${count}`;
     let statement = statements.get(key);
     if (statement === undefined) {
-      const row = `(${tableColumns[table].map(() => '?').join(',')})`;
+      const row = `(${fleetTableColumns[table].map(() => '?').join(',')})`;
       statement = database.prepare(
-        `insert into ${table} (${tableColumns[table].join(',')}) values ${Array(count).fill(row).join(',')}`,
+        `insert into ${table} (${fleetTableColumns[table].join(',')}) values ${Array(count).fill(row).join(',')}`,
       );
       statements.set(key, statement);
     }
     return statement;
   };
-  const writeBatch = database.transaction((rows: ReturnType<typeof tableRows>) => {
-    for (const table of Object.keys(tableColumns) as Table[]) {
+  const writeBatch = database.transaction((rows: ReturnType<typeof fleetTableRows>) => {
+    for (const table of Object.keys(fleetTableColumns) as FleetTable[]) {
       const all = rows[table];
       for (let i = 0; i < all.length; i += perStatement) {
         const chunk = all.slice(i, i + perStatement);
@@ -325,7 +209,7 @@ function sqliteWriter(file: string): BulkWriter {
     }
   });
   return {
-    write: (recordings) => Promise.resolve(writeBatch(tableRows(recordings, Date.now()))),
+    write: (recordings) => Promise.resolve(writeBatch(fleetTableRows(recordings, Date.now()))),
     close: () => Promise.resolve(void database.close()),
   };
 }
@@ -339,10 +223,10 @@ async function postgresWriter(schema: string): Promise<BulkWriter> {
   await client.connect();
   return {
     async write(recordings) {
-      const rows = tableRows(recordings, Date.now());
+      const rows = fleetTableRows(recordings, Date.now());
       await client.query('begin');
-      for (const table of Object.keys(tableColumns) as Table[]) {
-        const columns = tableColumns[table];
+      for (const table of Object.keys(fleetTableColumns) as FleetTable[]) {
+        const columns = fleetTableColumns[table];
         const arrays = columns.map((_, c) => rows[table].map((row) => row[c]));
         const spread = pgTypes[table].map((type, c) => `$${c + 1}::${type}[]`).join(', ');
         await client.query(

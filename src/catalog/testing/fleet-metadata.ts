@@ -218,21 +218,138 @@ export function syntheticRecording(
   };
 }
 
-type Row = readonly (string | number | null)[];
+/** One value of a row as it is inserted. */
+export type Cell = string | number | null;
 
+/** The rows of a batch of recordings, table by table, as the ingest would write them. */
+export function fleetTableRows(recordings: readonly SyntheticRecording[], now: number) {
+  return {
+    recordings: recordings.map((r): Cell[] => [
+      r.id,
+      `synthetic-${r.id}`,
+      r.teamId,
+      r.name,
+      'mcap',
+      r.status,
+      r.sizeBytes,
+      r.sizeBytes,
+      `recordings/${r.id}.mcap`,
+      r.vehicle,
+      `${r.startMs}000000`,
+      `${r.endMs}000000`,
+      r.startMs,
+      r.endMs,
+      r.channels.reduce((sum, c) => sum + c.messageCount, 0),
+      r.country,
+      '[]',
+      'system',
+      now,
+      now,
+    ]),
+    recording_channels: recordings.flatMap((r) =>
+      r.channels.map((c): Cell[] => [
+        r.id,
+        c.key,
+        c.topic,
+        c.schemaName,
+        'ros2msg',
+        'cdr',
+        c.sensor,
+        c.messageCount,
+        c.frequencyHz,
+        r.startMs,
+        r.endMs,
+        0,
+      ]),
+    ),
+    segments: recordings.flatMap((r) =>
+      r.segments.map((s): Cell[] => [
+        s.id,
+        r.id,
+        s.seq,
+        s.startMs,
+        s.endMs,
+        s.country,
+        s.daylight,
+        s.speedKmhMean,
+        s.speedKmhMax,
+        s.lat,
+        s.lon,
+        JSON.stringify(s.tags),
+      ]),
+    ),
+    segment_tags: recordings.flatMap((r) =>
+      r.segments.flatMap((s) => s.tags.map((tag): Cell[] => [s.id, tag])),
+    ),
+  };
+}
+
+/** The columns `fleetTableRows` fills, table by table, in insertion order. */
+export const fleetTableColumns = {
+  recordings: [
+    'id',
+    'sha256',
+    'team_id',
+    'name',
+    'format',
+    'status',
+    'size',
+    'bytes_read',
+    'object_key',
+    'vehicle',
+    'start_ns',
+    'end_ns',
+    'start_ms',
+    'end_ms',
+    'message_count',
+    'country',
+    'metadata',
+    'created_by',
+    'created_at',
+    'ingested_at',
+  ],
+  recording_channels: [
+    'recording_id',
+    'channel_key',
+    'topic',
+    'schema_name',
+    'schema_encoding',
+    'message_encoding',
+    'sensor',
+    'message_count',
+    'frequency_hz',
+    'start_ms',
+    'end_ms',
+    'gap_count',
+  ],
+  segments: [
+    'id',
+    'recording_id',
+    'seq',
+    'start_ms',
+    'end_ms',
+    'country',
+    'daylight',
+    'speed_kmh_mean',
+    'speed_kmh_max',
+    'lat',
+    'lon',
+    'tags',
+  ],
+  segment_tags: ['segment_id', 'tag'],
+} as const;
+export type FleetTable = keyof typeof fleetTableColumns;
 async function insertRows(
   db: Kysely<unknown>,
   table: string,
   columns: readonly string[],
-  rows: readonly Row[],
+  rows: readonly (readonly Cell[])[],
 ): Promise<void> {
   // SQLite allows 32766 parameters per statement and PostgreSQL 65535; stay well below both.
   const perStatement = Math.max(1, Math.floor(30_000 / columns.length));
   for (let i = 0; i < rows.length; i += perStatement) {
     const chunk = rows.slice(i, i + perStatement);
-    const values: RawBuilder<unknown>[] = chunk.map(
-      (row) => sql`(${sql.join(row as (string | number | null)[])})`,
-    );
+    const values: RawBuilder<unknown>[] = chunk.map((row) => sql`(${sql.join([...row])})`);
     await sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))}) values ${sql.join(values)}`.execute(
       db,
     );
@@ -244,131 +361,12 @@ export async function insertRecordings(
   store: Store,
   recordings: readonly SyntheticRecording[],
 ): Promise<void> {
-  const now = Date.now();
+  const rows = fleetTableRows(recordings, Date.now());
   await store.transaction(async (trx) => {
     const tx = trx as unknown as Kysely<unknown>;
-    await insertRows(
-      tx,
-      'recordings',
-      [
-        'id',
-        'sha256',
-        'team_id',
-        'name',
-        'format',
-        'status',
-        'size',
-        'bytes_read',
-        'object_key',
-        'vehicle',
-        'start_ns',
-        'end_ns',
-        'start_ms',
-        'end_ms',
-        'message_count',
-        'country',
-        'metadata',
-        'created_by',
-        'created_at',
-        'ingested_at',
-      ],
-      recordings.map((r) => [
-        r.id,
-        `synthetic-${r.id}`,
-        r.teamId,
-        r.name,
-        'mcap',
-        r.status,
-        r.sizeBytes,
-        r.sizeBytes,
-        `recordings/${r.id}.mcap`,
-        r.vehicle,
-        `${r.startMs}000000`,
-        `${r.endMs}000000`,
-        r.startMs,
-        r.endMs,
-        r.channels.reduce((sum, c) => sum + c.messageCount, 0),
-        r.country,
-        '[]',
-        'system',
-        now,
-        now,
-      ]),
-    );
-    await insertRows(
-      tx,
-      'recording_channels',
-      [
-        'recording_id',
-        'channel_key',
-        'topic',
-        'schema_name',
-        'schema_encoding',
-        'message_encoding',
-        'sensor',
-        'message_count',
-        'frequency_hz',
-        'start_ms',
-        'end_ms',
-        'gap_count',
-      ],
-      recordings.flatMap((r) =>
-        r.channels.map((c) => [
-          r.id,
-          c.key,
-          c.topic,
-          c.schemaName,
-          'ros2msg',
-          'cdr',
-          c.sensor,
-          c.messageCount,
-          c.frequencyHz,
-          r.startMs,
-          r.endMs,
-          0,
-        ]),
-      ),
-    );
-    await insertRows(
-      tx,
-      'segments',
-      [
-        'id',
-        'recording_id',
-        'seq',
-        'start_ms',
-        'end_ms',
-        'country',
-        'daylight',
-        'speed_kmh_mean',
-        'speed_kmh_max',
-        'lat',
-        'lon',
-        'tags',
-      ],
-      recordings.flatMap((r) =>
-        r.segments.map((s) => [
-          s.id,
-          r.id,
-          s.seq,
-          s.startMs,
-          s.endMs,
-          s.country,
-          s.daylight,
-          s.speedKmhMean,
-          s.speedKmhMax,
-          s.lat,
-          s.lon,
-          JSON.stringify(s.tags),
-        ]),
-      ),
-    );
-    await insertRows(
-      tx,
-      'segment_tags',
-      ['segment_id', 'tag'],
-      recordings.flatMap((r) => r.segments.flatMap((s) => s.tags.map((tag) => [s.id, tag]))),
-    );
+    for (const table of Object.keys(fleetTableColumns) as FleetTable[]) {
+      await insertRows(tx, table, fleetTableColumns[table], rows[table]);
+    }
   });
 }
 
