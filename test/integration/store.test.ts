@@ -53,6 +53,17 @@ for (const implementation of storeImplementations) {
       );
     });
 
+    it('migrates a fresh store while another migrated store shares its database server', async () => {
+      const beside = await implementation.create();
+      try {
+        const user = await new IdentityService(beside.store).createUser(admin, { name: 'beside' });
+        expect(user.name).toBe('beside');
+        expect(await identity.hasNoUsers()).toBe(true);
+      } finally {
+        await beside.dispose();
+      }
+    });
+
     it('creates users and teams, rejects duplicates with Conflict, and records memberships', async () => {
       const alice = await identity.createUser(admin, { name: 'alice', email: 'alice@example.com' });
       await expect(identity.createUser(admin, { name: 'alice' })).rejects.toBeInstanceOf(Conflict);

@@ -7,11 +7,17 @@ import {
 import { Conflict, Internal } from '../errors.js';
 import type { Dialect, Migration } from './store.js';
 
-/** Applies the given migrations with Kysely's migrator (which locks, so concurrent starts are safe). */
+/**
+ * Applies the given migrations with Kysely's migrator (which locks, so concurrent starts are safe).
+ * On PostgreSQL `schema` names the schema that holds the migration tables: without it the
+ * migrator takes those tables of any other schema in the database for its own, and a fresh schema
+ * beside an existing one is never migrated.
+ */
 export async function applyMigrations(
   db: Kysely<unknown>,
   dialect: Dialect,
   migrations: readonly Migration[],
+  schema?: string,
 ): Promise<void> {
   const names = new Set<string>();
   for (const migration of migrations) {
@@ -35,6 +41,7 @@ export async function applyMigrations(
     migrationTableName: 'schema_migrations',
     migrationLockTableName: 'schema_migrations_lock',
     allowUnorderedMigrations: true,
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {

@@ -46,7 +46,15 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
           CompiledQuery.raw(`create schema if not exists ${quoteIdentifier(schema)}`),
         );
       }
-      await applyMigrations(db as Kysely<unknown>, 'postgres', migrations);
+      const current = await db.executeQuery<{ schema: string }>(
+        CompiledQuery.raw('select current_schema() as schema'),
+      );
+      await applyMigrations(
+        db as Kysely<unknown>,
+        'postgres',
+        migrations,
+        schema ?? current.rows[0]?.schema,
+      );
     },
     async ping() {
       await db.executeQuery(CompiledQuery.raw('select 1'));
