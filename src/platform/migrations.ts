@@ -109,8 +109,45 @@ async function createTasks(db: Kysely<unknown>, dialect: Dialect): Promise<void>
   await db.schema.createIndex('tasks_kind').on('tasks').columns(['kind', 'created_at']).execute();
 }
 
+/**
+ * Each team's member count as a column kept by triggers, so the team list (which every page of
+ * the UI loads) reads rows instead of counting memberships per team. Triggers rather than the
+ * service keep it right for every way a membership row appears or goes, cascades included.
+ */
+async function countTeamMembers(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+  await db.schema
+    .alterTable('teams')
+    .addColumn('member_count', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
+  await sql`update teams set member_count =
+    (select count(*) from memberships where memberships.team_id = teams.id)`.execute(db);
+  if (dialect === 'postgres') {
+    await sql`create function memberships_count() returns trigger language plpgsql as $$
+      begin
+        if tg_op = 'INSERT' then
+          update teams set member_count = member_count + 1 where id = new.team_id;
+        else
+          update teams set member_count = member_count - 1 where id = old.team_id;
+        end if;
+        return null;
+      end $$`.execute(db);
+    await sql`create trigger memberships_count after insert or delete on memberships
+      for each row execute function memberships_count()`.execute(db);
+  } else {
+    await sql`create trigger memberships_count_insert after insert on memberships
+      begin update teams set member_count = member_count + 1 where id = new.team_id; end`.execute(
+      db,
+    );
+    await sql`create trigger memberships_count_delete after delete on memberships
+      begin update teams set member_count = member_count - 1 where id = old.team_id; end`.execute(
+      db,
+    );
+  }
+}
+
 /** The platform context's migrations. */
 export const platformMigrations: readonly Migration[] = [
   { name: '20261124-01-platform-identity-audit', up: createIdentityAndAudit },
   { name: '20261124-02-platform-tasks', up: createTasks },
+  { name: '20261124-03-platform-team-member-counts', up: countTeamMembers },
 ];

@@ -114,6 +114,33 @@ for (const implementation of storeImplementations) {
       await expect(identity.listTeams({ limit: 0 })).rejects.toBeInstanceOf(InvalidInput);
     });
 
+    it('lists member counts that follow memberships as they are added, changed and removed', async () => {
+      const [red, blue] = [
+        await identity.createTeam(admin, { name: 'red' }),
+        await identity.createTeam(admin, { name: 'blue' }),
+      ];
+      const users = await Promise.all(
+        ['ann', 'ben', 'cy'].map((name) => identity.createUser(admin, { name })),
+      );
+      const counts = async () =>
+        Object.fromEntries(
+          (await identity.listTeams()).items.map((team) => [team.name, team.memberCount]),
+        );
+      expect(await counts()).toEqual({ red: 0, blue: 0 });
+      for (const user of users) await identity.setMembership(admin, red.id, user.id, 'viewer');
+      await identity.setMembership(admin, blue.id, users[0]!.id, 'engineer');
+      await identity.setMembership(admin, red.id, users[1]!.id, 'engineer');
+      expect(await counts()).toEqual({ red: 3, blue: 1 });
+      await identity.removeMembership(admin, red.id, users[2]!.id);
+      expect(await counts()).toEqual({ red: 2, blue: 1 });
+      const pageAfterFirst = await identity.listTeams({
+        limit: 1,
+        cursor: (await identity.listTeams({ limit: 1 })).next!,
+      });
+      expect(pageAfterFirst.items.map((t) => t.memberCount)).toHaveLength(1);
+      expect((await identity.getTeam(red.id)).members).toHaveLength(2);
+    });
+
     it('authenticates tokens by hash only, and refuses revoked, expired and disabled ones', async () => {
       const bob = await identity.createUser(admin, { name: 'bob' });
       const team = await identity.createTeam(admin, { name: 'mapping' });

@@ -1,9 +1,10 @@
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import { appendAudit } from '../audit/index.js';
 import { Conflict, InvalidInput, NotFound, Unauthorized } from '../errors.js';
 import { newId } from '../ids.js';
 import { decodeCursor, pageSize, toPage, type Page } from '../pagination.js';
 import { isUniqueViolation } from '../store/constraints.js';
+import { preparedQuery } from '../store/prepared.js';
 import type { Store } from '../store/store.js';
 import type { PlatformTables, TeamsTable, TokensTable, UsersTable } from '../store/tables.js';
 import type { Principal } from './principal.js';
@@ -59,6 +60,14 @@ export interface IssuedToken extends Token {
 export interface ListQuery {
   readonly limit?: number;
   readonly cursor?: string;
+}
+
+interface TeamSummaryRow {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly created_at: number;
+  readonly member_count: number;
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -193,7 +202,7 @@ export class IdentityService {
   }
 
   async createTeam(actor: Principal, input: { name: string; description?: string }): Promise<Team> {
-    const row: TeamsTable = {
+    const row: Insertable<TeamsTable> = {
       id: newId('team'),
       name: validName('team', input.name),
       description: input.description ?? '',
@@ -231,26 +240,13 @@ export class IdentityService {
   /** Teams in id order with their member counts, in one query. */
   async listTeams(query: ListQuery = {}): Promise<Page<TeamSummary>> {
     const limit = pageSize(query.limit);
-    let select = this.db
-      .selectFrom('teams')
-      .select((eb) => [
-        'teams.id',
-        'teams.name',
-        'teams.description',
-        'teams.created_at',
-        eb
-          .selectFrom('memberships')
-          .select((count) => count.fn.countAll<number>().as('n'))
-          .whereRef('memberships.team_id', '=', 'teams.id')
-          .as('member_count'),
-      ])
-      .orderBy('teams.id')
-      .limit(limit + 1);
-    if (query.cursor !== undefined) {
-      select = select.where('teams.id', '>', String(decodeCursor(query.cursor, 1)[0]));
-    }
+    const compiled =
+      query.cursor === undefined
+        ? this.teamsFirstPage({ rows: limit + 1 })
+        : this.teamsPageAfter({ rows: limit + 1, after: String(decodeCursor(query.cursor, 1)[0]) });
+    const { rows } = await this.db.executeQuery(compiled);
     return toPage(
-      await select.execute(),
+      rows,
       limit,
       (r) => [r.id],
       (r) => ({
@@ -258,10 +254,26 @@ export class IdentityService {
         name: r.name,
         description: r.description,
         createdAt: new Date(r.created_at).toISOString(),
-        memberCount: Number(r.member_count ?? 0),
+        memberCount: r.member_count,
       }),
     );
   }
+
+  private teamSummaries() {
+    return this.db
+      .selectFrom('teams')
+      .select(['id', 'name', 'description', 'created_at', 'member_count'])
+      .orderBy('id');
+  }
+
+  private readonly teamsFirstPage = preparedQuery<{ rows: number }, TeamSummaryRow>(['rows'], (p) =>
+    this.teamSummaries().limit(p.rows),
+  );
+
+  private readonly teamsPageAfter = preparedQuery<{ rows: number; after: string }, TeamSummaryRow>(
+    ['rows', 'after'],
+    (p) => this.teamSummaries().where('id', '>', p.after).limit(p.rows),
+  );
 
   /** Adds a user to a team or changes their role there. */
   async setMembership(
@@ -540,7 +552,7 @@ export class IdentityService {
     }));
   }
 
-  private async withMembers(rows: readonly TeamsTable[]): Promise<Team[]> {
+  private async withMembers(rows: readonly Selectable<TeamsTable>[]): Promise<Team[]> {
     const ids = rows.map((r) => r.id);
     const memberships =
       ids.length === 0

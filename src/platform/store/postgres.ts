@@ -1,6 +1,13 @@
 import pg from 'pg';
-import { CompiledQuery, Kysely, PostgresDialect } from 'kysely';
+import {
+  CompiledQuery,
+  Kysely,
+  PostgresDialect,
+  type PostgresPool,
+  type PostgresPoolClient,
+} from 'kysely';
 import { applyMigrations } from './migrate.js';
+import { preparedStatementName } from './prepared.js';
 import type { Migration, Store } from './store.js';
 import type { PlatformTables } from './tables.js';
 
@@ -33,7 +40,9 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     types,
     ...(schema === undefined ? {} : { options: `-c search_path=${quoteIdentifier(schema)}` }),
   });
-  const db = new Kysely<PlatformTables>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<PlatformTables>({
+    dialect: new PostgresDialect({ pool: namingPreparedStatements(pool) }),
+  });
   const redacted = url.replace(/\/\/([^:@/]+)(:[^@/]*)?@/, '//$1@');
   return {
     dialect: 'postgres',
@@ -60,6 +69,36 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
       await db.executeQuery(CompiledQuery.raw('select 1'));
     },
     close: () => db.destroy(),
+  };
+}
+
+/**
+ * Runs the SQL of prepared queries as named statements, which the server parses and plans once
+ * per connection instead of on every call; any other SQL runs as before.
+ */
+function namingPreparedStatements(pool: pg.Pool): PostgresPool {
+  const clients = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  const wrap = (client: pg.PoolClient): PostgresPoolClient => ({
+    query: ((sqlOrCursor: unknown, parameters?: readonly unknown[]) => {
+      const name = typeof sqlOrCursor === 'string' ? preparedStatementName(sqlOrCursor) : undefined;
+      if (name === undefined) {
+        return (client.query as (...args: unknown[]) => unknown)(sqlOrCursor, parameters);
+      }
+      return client.query({ name, text: sqlOrCursor as string, values: parameters as unknown[] });
+    }) as PostgresPoolClient['query'],
+    release: () => client.release(),
+  });
+  return {
+    async connect() {
+      const client = await pool.connect();
+      let wrapped = clients.get(client);
+      if (wrapped === undefined) {
+        wrapped = wrap(client);
+        clients.set(client, wrapped);
+      }
+      return wrapped;
+    },
+    end: () => pool.end(),
   };
 }
 

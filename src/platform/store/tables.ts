@@ -19,6 +19,8 @@ export interface TeamsTable {
   name: string;
   description: string;
   created_at: number;
+  /** Kept by triggers on memberships, so listing teams does not count members per team. */
+  member_count: Generated<number>;
 }
 
 export interface MembershipsTable {
