@@ -16,6 +16,7 @@ import {
   parseRecordBody,
 } from './records.js';
 import type { ByteOrigin } from './records.js';
+import type { ReadInto } from './blocks.js';
 import { defaultBlockSize } from './scan.js';
 import type { ScanOptions } from './scan.js';
 
@@ -32,6 +33,14 @@ export interface McapOptions {
    * streamed path's speed, so callers with a native one (Node's `zlib.crc32`) should pass it.
    */
   readonly crc32?: (data: Uint8Array) => number;
+  /**
+   * Reads the same file into a buffer the caller gives (see `ReadInto`). The streamed path then
+   * reads into two buffers it reuses, overlapping each read with the parsing of the block
+   * before, instead of a fresh block per read. The price: a message payload (or attachment)
+   * that the streamed path hands over is valid only until the next message is requested; copy
+   * what must live longer.
+   */
+  readonly readInto?: ReadInto;
 }
 
 /** Resolves options against the defaults, loading the decompressors. */
@@ -42,6 +51,7 @@ export async function scanOptions(options: McapOptions = {}): Promise<ScanOption
     crc32: options.crc32 ?? crc32,
     limits: { maxChunkBytes: options.maxChunkBytes ?? defaultChunkLimits.maxChunkBytes },
     decompressors: await loadDecompressors(),
+    ...(options.readInto === undefined ? {} : { readInto: options.readInto }),
   };
 }
 

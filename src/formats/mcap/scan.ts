@@ -7,6 +7,8 @@
  */
 import type { TypedMcapRecord } from '@mcap/core';
 import { CorruptRecording, Unsupported } from '../../platform/errors.js';
+import { BlockBuffers } from './blocks.js';
+import type { ReadInto } from './blocks.js';
 import { decompressChunk } from '../decompress.js';
 import type { ChunkLimits, Decompressor } from '../decompress.js';
 import type { CheckedReader } from '../reader.js';
@@ -61,6 +63,13 @@ export interface ScanOptions {
   readonly crc32: (data: Uint8Array) => number;
   readonly limits: ChunkLimits;
   readonly decompressors: ReadonlyMap<string, Decompressor>;
+  /**
+   * Reads into buffers the scan owns: blocks are then two reused buffers, the next one read
+   * while the current one is parsed, and the bytes the sink receives (message payloads,
+   * attachment data) are valid only until the next `step()` call. Without it every block is a
+   * fresh buffer that stays valid as long as it is referenced.
+   */
+  readonly readInto?: ReadInto;
 }
 
 /** 8 MiB: large enough that per-read overhead vanishes, small enough to stay cache-friendly. */
@@ -87,12 +96,23 @@ export class McapScanner {
   private pos = 0;
   private sawHeader = false;
   private finished = false;
+  /** Bytes the next step must load before it goes on (0: none). */
+  private wanted = 0;
+  private readonly buffers: BlockBuffers | undefined;
+  /** Whether chunks may be skipped unread, so that reading ahead could be wasted. */
+  private readonly skips: boolean;
 
   constructor(
     private readonly reader: CheckedReader,
     private readonly sink: ScanSink,
     private readonly options: ScanOptions,
-  ) {}
+  ) {
+    this.buffers =
+      options.readInto === undefined
+        ? undefined
+        : new BlockBuffers(reader, options.readInto, options.blockSize);
+    this.skips = !sink.wantsRecords && sink.chunk !== undefined;
+  }
 
   /** File offset the scanner has reached. */
   get position(): number {
@@ -115,6 +135,12 @@ export class McapScanner {
       this.pos = MCAP_MAGIC.length;
     }
     if (this.open !== undefined && !this.continueChunk(this.open)) return true;
+    // Loads happen at the start of a step, never after the sink received something in it: with
+    // reused buffers, a load may overwrite the bytes of the block before.
+    if (this.wanted > 0) {
+      await this.load(this.wanted);
+      this.wanted = 0;
+    }
     const file = this.reader.file;
     const size = this.reader.size;
     const blockEnd = this.blockStart + this.block.byteLength;
@@ -130,7 +156,7 @@ export class McapScanner {
               : `file ends inside a record header (${size - pos} of ${RECORD_HEADER_BYTES} bytes present)`,
           );
         }
-        await this.load(RECORD_HEADER_BYTES);
+        this.wanted = RECORD_HEADER_BYTES;
         return true;
       }
       const at = pos - this.blockStart;
@@ -157,17 +183,11 @@ export class McapScanner {
         throw new CorruptRecording(file, pos, 'second Header record');
       }
 
-      if (
-        opcode === Opcode.MESSAGE ||
-        opcode === Opcode.CHUNK ||
-        opcode === Opcode.FOOTER ||
-        opcode === Opcode.DATA_END ||
-        this.sink.wantsRecords
-      ) {
+      if (this.reads(opcode)) {
         if (opcode === Opcode.CHUNK && !this.sink.wantsRecords && this.sink.chunk !== undefined) {
           const skip = this.chunkSkippable(pos, total, blockEnd);
           if (skip === undefined) {
-            await this.load(Math.min(total, 64 * 1024));
+            this.wanted = Math.min(total, 64 * 1024);
             return true;
           }
           if (skip) {
@@ -176,7 +196,7 @@ export class McapScanner {
           }
         }
         if (pos + total > blockEnd) {
-          await this.load(total);
+          this.wanted = total;
           return true;
         }
         const start = at + RECORD_HEADER_BYTES;
@@ -222,12 +242,62 @@ export class McapScanner {
     }
   }
 
+  /** Whether a record is read; any other is skipped without its bytes being loaded. */
+  private reads(opcode: number): boolean {
+    return (
+      opcode === Opcode.MESSAGE ||
+      opcode === Opcode.CHUNK ||
+      opcode === Opcode.FOOTER ||
+      opcode === Opcode.DATA_END ||
+      this.sink.wantsRecords
+    );
+  }
+
   /** Reads a block starting at the current position, of at least `minimum` bytes. */
   private async load(minimum: number): Promise<void> {
-    const length = Math.min(this.reader.size - this.pos, Math.max(this.options.blockSize, minimum));
-    this.block = await this.reader.read(this.pos, length, 'MCAP records');
+    const length = this.blockLength(this.pos, minimum);
+    this.block =
+      this.buffers === undefined
+        ? await this.reader.read(this.pos, length, 'MCAP records')
+        : await this.buffers.block(this.pos, length);
     this.view = new DataView(this.block.buffer, this.block.byteOffset, this.block.byteLength);
     this.blockStart = this.pos;
+    if (this.buffers !== undefined && !this.skips) this.readAhead(this.buffers);
+  }
+
+  private blockLength(pos: number, minimum: number): number {
+    return Math.min(this.reader.size - pos, Math.max(this.options.blockSize, minimum));
+  }
+
+  /**
+   * Starts reading the block the scan will load next: the one that begins with the first record
+   * to read that the current block does not hold whole (records the scan skips are skipped here
+   * too). Nothing is read past the Footer or, when the scan stops there, the DataEnd record, nor
+   * for a length the file cannot hold (the scan reports that record as corrupt when it reaches
+   * it).
+   */
+  private readAhead(buffers: BlockBuffers): void {
+    const size = this.reader.size;
+    const blockEnd = this.blockStart + this.block.byteLength;
+    let pos = this.blockStart;
+    let minimum = RECORD_HEADER_BYTES;
+    while (pos + RECORD_HEADER_BYTES <= blockEnd) {
+      const at = pos - this.blockStart;
+      const opcode = this.block[at]!;
+      if (opcode === Opcode.FOOTER || (opcode === Opcode.DATA_END && this.sink.stopAtDataEnd)) {
+        return;
+      }
+      const length = this.view.getBigUint64(at + 1, true);
+      if (length > BigInt(size - pos - RECORD_HEADER_BYTES)) return;
+      const total = RECORD_HEADER_BYTES + Number(length);
+      if (pos + total > blockEnd && this.reads(opcode)) {
+        minimum = total;
+        break;
+      }
+      pos += total;
+    }
+    if (pos + RECORD_HEADER_BYTES > size) return;
+    buffers.readAhead(pos, this.blockLength(pos, minimum));
   }
 
   private async readMagic(offset: number, which: string): Promise<void> {

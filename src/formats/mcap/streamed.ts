@@ -131,6 +131,7 @@ class MessageSink implements ScanSink {
   private readonly start: bigint;
   private readonly end: bigint;
   private readonly channels: ReadonlySet<number> | undefined;
+  readonly chunk?: NonNullable<ScanSink['chunk']>;
 
   get paused(): boolean {
     return this.batch.length >= BATCH_SIZE;
@@ -144,6 +145,14 @@ class MessageSink implements ScanSink {
       query.onChannel !== undefined ||
       query.onMetadata !== undefined ||
       query.onAttachment !== undefined;
+    // Without bounds every chunk is wanted: the scanner then reads ahead, as nothing is skipped.
+    if (
+      query.startTime !== undefined ||
+      query.endTime !== undefined ||
+      query.channelIds !== undefined
+    ) {
+      this.chunk = (startTime, endTime, channels) => this.wantsChunk(startTime, endTime, channels);
+    }
   }
 
   record(record: TypedMcapRecord): void {
@@ -187,7 +196,11 @@ class MessageSink implements ScanSink {
     this.batch.push({ channelId, sequence, logTime, publishTime, data, location });
   }
 
-  chunk(startTime: bigint, endTime: bigint, channels: ReadonlySet<number> | undefined): boolean {
+  private wantsChunk(
+    startTime: bigint,
+    endTime: bigint,
+    channels: ReadonlySet<number> | undefined,
+  ): boolean {
     if (endTime < this.start || startTime > this.end) return false;
     if (channels === undefined || this.channels === undefined) return true;
     for (const id of channels) if (this.channels.has(id)) return true;
