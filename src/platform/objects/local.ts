@@ -214,6 +214,24 @@ class LocalObjectHandle implements ObjectHandle {
     const wanted = rangeLength(this.info, offset, length);
     if (this.closed) throw new Internal(`handle of object '${this.info.key}' is closed`);
     const bytes = new Uint8Array(Buffer.allocUnsafeSlow(wanted).buffer, 0, wanted);
+    await this.fill(bytes, offset);
+    return bytes;
+  }
+
+  /**
+   * Fills `target` with the object's bytes from `offset` and resolves with how many were read
+   * (fewer only at the end of the object). A reader that reuses its buffers, as the streamed
+   * MCAP path does, reads gigabytes without allocating any.
+   */
+  async readInto(offset: number, target: Uint8Array): Promise<number> {
+    const wanted = rangeLength(this.info, offset, target.byteLength);
+    if (this.closed) throw new Internal(`handle of object '${this.info.key}' is closed`);
+    await this.fill(target.subarray(0, wanted), offset);
+    return wanted;
+  }
+
+  private async fill(bytes: Uint8Array, offset: number): Promise<void> {
+    const wanted = bytes.byteLength;
     let filled = 0;
     while (filled < wanted) {
       const { bytesRead } = await this.handle.read(bytes, filled, wanted - filled, offset + filled);
@@ -225,7 +243,6 @@ class LocalObjectHandle implements ObjectHandle {
       }
       filled += bytesRead;
     }
-    return bytes;
   }
 
   async close(): Promise<void> {

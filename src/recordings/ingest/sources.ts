@@ -10,22 +10,36 @@ import {
   detectionBytes,
   openRecording,
   openRos2Bag,
+  type McapOptions,
   type RandomAccessReader,
   type RecordingSource,
   type SqliteDatabase,
   type SqlValue,
 } from '../../formats/index.js';
-import type { ObjectStore } from '../../platform/index.js';
+import type { ObjectHandle, ObjectStore } from '../../platform/index.js';
 
-/** Reads an object of the object store by ranges, resolving it once. */
+type ReadInto = NonNullable<McapOptions['readInto']>;
+
+/** Handles that fill a caller's buffer (the local store's) spare a reader one buffer per read. */
+function readsInto(handle: ObjectHandle): handle is ObjectHandle & { readInto: ReadInto } {
+  return typeof (handle as { readInto?: unknown }).readInto === 'function';
+}
+
+/**
+ * Reads an object of the object store by ranges, resolving it once; `readInto` when the store
+ * can fill buffers it is given.
+ */
 export async function objectReader(
   objects: ObjectStore,
   key: string,
-): Promise<RandomAccessReader & { close(): Promise<void> }> {
+): Promise<RandomAccessReader & { readInto?: ReadInto; close(): Promise<void> }> {
   const handle = await objects.open(key);
   return {
     size: () => Promise.resolve(handle.info.size),
     read: (offset, length) => handle.read(offset, length),
+    ...(readsInto(handle)
+      ? { readInto: (offset: number, target: Uint8Array) => handle.readInto(offset, target) }
+      : {}),
     close: () => handle.close?.() ?? Promise.resolve(),
   };
 }
@@ -120,9 +134,14 @@ export async function openStoredRecording(
       return { source: await openRecording(name, reader, { sqlite: db }), close, copiedBytes };
     }
     // Chunk CRCs are checked on every byte a streamed ingest reads: zlib's native CRC-32 keeps
-    // that from bounding the ingest's speed.
+    // that from bounding the ingest's speed. Reading into reused buffers keeps a streamed pass
+    // from allocating (and collecting) a block per read; every reader of a stored recording
+    // is done with a message before it asks for the next.
     return {
-      source: await openRecording(name, reader, { crc32: (data) => crc32(data) }),
+      source: await openRecording(name, reader, {
+        crc32: (data) => crc32(data),
+        ...(reader.readInto === undefined ? {} : { readInto: reader.readInto }),
+      }),
       close,
       copiedBytes,
     };
