@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import {
   parseQuery,
@@ -364,8 +364,16 @@ export class DatasetService {
     );
     const names = Object.keys(definition.sync.streams);
     const splitNames = Object.keys(definition.split.fractions);
+    // A part is stored while the next one is synchronized; at most one store is in flight.
+    let storing: Promise<void> = Promise.resolve();
+    // The manifest is the magic, the non-empty parts in order, then the footer: a build that
+    // makes every part itself hashes them as it goes instead of reading them back at the end.
+    const manifestHash = done.size === 0 ? createHash('sha256').update(parquetMagic) : undefined;
     for (let part = 0; part < build.parts; part++) {
-      context.signal.throwIfAborted();
+      if (context.signal.aborted) {
+        await storing;
+        context.signal.throwIfAborted();
+      }
       if (done.has(part)) continue;
       const recordings = JSON.parse(
         new TextDecoder().decode(
@@ -374,26 +382,23 @@ export class DatasetService {
       ) as PlannedRecording[];
       const samples = new SampleColumns(names.length, splitNames.length);
       const splits = new SplitAssigner(definition.split);
-      for (const recording of recordings) {
+      // The next recording's timelines are read while this one is synchronized.
+      const read = (recording: PlannedRecording) => {
         const keys = recording.channels
           .filter((c): c is NonNullable<typeof c> => c !== null)
           .map((c) => c.channelKey);
-        const timelines = new Map(
-          (await this.readTimelines(recording.id, [...new Set(keys)])).map((t) => [
-            t.channelKey,
-            t,
-          ]),
-        );
+        const reading = this.readTimelines(recording.id, [...new Set(keys)]);
+        reading.catch(() => undefined);
+        return reading;
+      };
+      let reading = recordings.length === 0 ? undefined : read(recordings[0]!);
+      for (const [i, recording] of recordings.entries()) {
+        const timelines = new Map((await reading!).map((t) => [t.channelKey, t]));
+        reading = i + 1 < recordings.length ? read(recordings[i + 1]!) : undefined;
         synchronizeRecording(definition, recording, timelines, splits, samples);
       }
       const group = encodeSamples(definition, samples, splitNames);
-      await this.deps.objects.put(
-        `${buildPrefix(taskId)}/parts/${part}`,
-        fromPieces(group.pieces),
-        {
-          contentType: 'application/octet-stream',
-        },
-      );
+      if (samples.rows > 0) for (const piece of group.pieces) manifestHash?.update(piece);
       const splitRuns: [number, number][] = [];
       for (let i = 0; i < samples.rows; i++) {
         const last = splitRuns.at(-1);
@@ -411,22 +416,45 @@ export class DatasetService {
         recordings: recordings.map((r) => r.id),
         segments: samples.segments.length,
       };
-      await this.db
-        .insertInto('dataset_build_parts')
-        .values({
-          task_id: taskId,
-          part,
-          rows: samples.rows,
-          meta: JSON.stringify(meta),
-          created_at: Date.now(),
-        })
-        .onConflict((oc) => oc.columns(['task_id', 'part']).doNothing())
-        .execute();
-      done.add(part);
-      context.progress(done.size, build.parts + 1, `part ${done.size} of ${build.parts}`);
+      await storing;
+      storing = this.storePart(taskId, part, group.pieces, meta).then(() => {
+        done.add(part);
+        context.progress(done.size, build.parts + 1, `part ${done.size} of ${build.parts}`);
+      });
+      storing.catch(() => undefined);
     }
+    await storing;
     context.progress(build.parts, build.parts + 1, 'writing the manifest');
-    return this.finish(taskId, definition, payload, JSON.parse(build.notes) as BuildNotes);
+    return this.finish(
+      taskId,
+      definition,
+      payload,
+      JSON.parse(build.notes) as BuildNotes,
+      manifestHash,
+    );
+  }
+
+  /** Stores a part's row group, then records it as done: a part is done only once stored. */
+  private async storePart(
+    taskId: string,
+    part: number,
+    pieces: readonly Uint8Array[],
+    meta: PartMeta,
+  ): Promise<void> {
+    await this.deps.objects.put(`${buildPrefix(taskId)}/parts/${part}`, fromPieces(pieces), {
+      contentType: 'application/octet-stream',
+    });
+    await this.db
+      .insertInto('dataset_build_parts')
+      .values({
+        task_id: taskId,
+        part,
+        rows: meta.rows,
+        meta: JSON.stringify(meta),
+        created_at: Date.now(),
+      })
+      .onConflict((oc) => oc.columns(['task_id', 'part']).doNothing())
+      .execute();
   }
 
   /**
@@ -499,15 +527,19 @@ export class DatasetService {
           .orderBy('channel_key')
           .execute(),
       ]);
+      // Grouped once: a batch holds up to thousands of recordings.
+      const recordingOf = new Map(recordings.map((r) => [r.id, r]));
+      const segmentsOf = groupBy(hits, (h) => h.recordingId);
+      const channelsOf = groupBy(channels, (c) => c.recording_id);
       for (const id of ids) {
-        const recording = recordings.find((r) => r.id === id);
+        const recording = recordingOf.get(id);
         if (recording === undefined) continue;
-        const segments = hits.filter((h) => h.recordingId === id);
+        const segments = segmentsOf.get(id) ?? [];
         if (recording.status !== 'ready') {
           notes.notReady += 1;
           continue;
         }
-        const own = channels.filter((c) => c.recording_id === id);
+        const own = channelsOf.get(id) ?? [];
         const chosen = selectors.map((selector, s) => {
           const candidates = own.filter((c) => matchesSelector(selector, c));
           if (candidates.length === 0) return null;
@@ -618,6 +650,7 @@ export class DatasetService {
     definition: DatasetDefinition,
     payload: BuildPayload,
     notes: BuildNotes,
+    partsHash: Hash | undefined,
   ): Promise<{ result: BuildResult; recordings: string[]; manifestSize: number }> {
     const rows = await this.db
       .selectFrom('dataset_build_parts')
@@ -644,17 +677,23 @@ export class DatasetService {
       'drivetrain',
     );
     const objects = this.deps.objects;
-    async function* manifest(): AsyncGenerator<Uint8Array> {
-      yield parquetMagic;
+    async function* partBytes(): AsyncGenerator<Uint8Array> {
       for (const { part, meta } of parts) {
         if (meta.rows === 0) continue;
         yield* await objects.get(`${buildPrefix(taskId)}/parts/${part}`);
       }
+    }
+    async function* manifest(): AsyncGenerator<Uint8Array> {
+      yield parquetMagic;
+      yield* partBytes();
       yield footer;
     }
-    const hash = createHash('sha256');
-    for await (const chunk of manifest()) hash.update(chunk);
-    const id = `dsv_${hash.digest('hex')}`;
+    let hash = partsHash;
+    if (hash === undefined) {
+      hash = createHash('sha256').update(parquetMagic);
+      for await (const chunk of partBytes()) hash.update(chunk);
+    }
+    const id = `dsv_${hash.update(footer).digest('hex')}`;
     const keys = versionKeys(id);
     const existing = await this.db
       .selectFrom('dataset_versions')
@@ -696,41 +735,6 @@ export class DatasetService {
       })),
     };
     if (existing === undefined) {
-      const info = await objects.put(keys.manifest, manifest(), {
-        contentType: 'application/vnd.apache.parquet',
-      });
-      if (`dsv_${info.sha256}` !== id) {
-        throw new Internal(
-          `manifest of ${id} changed while it was written (sha256 ${info.sha256})`,
-        );
-      }
-      // Split files list the manifest rows of each split.
-      const members = splitNames.map(() => [] as number[]);
-      let row = 0;
-      for (const { meta } of parts) {
-        for (const [split, count] of meta.splitRuns) {
-          for (let k = 0; k < count; k++) members[split]!.push(row++);
-        }
-      }
-      for (const [i, name] of splitNames.entries()) {
-        const values = BigInt64Array.from(members[i]!, (n) => BigInt(n));
-        const file = encodeParquet(
-          [{ name: 'row', kind: 'int64', optional: false }],
-          values.length === 0
-            ? []
-            : [
-                encodeRowGroup(
-                  [{ name: 'row', kind: 'int64', optional: false }],
-                  [{ values }],
-                  values.length,
-                ),
-              ],
-          [{ key: 'drivetrain.manifest', value: id }],
-        );
-        await objects.put(keys.split(name), file, {
-          contentType: 'application/vnd.apache.parquet',
-        });
-      }
       const shared = sharedKeys(keyRows);
       const card = {
         definitionHash: definitionHash(definition),
@@ -756,26 +760,57 @@ export class DatasetService {
           `split of ${id} is not independent: ${JSON.stringify(card.independence)}`,
         );
       }
-      await objects.put(
-        keys.coverage,
-        new TextEncoder().encode(
-          JSON.stringify(
-            { id, samples: total, coverage: rowsCoverage, tagCounts: card.tagCounts },
-            null,
-            2,
+      const parquet = { contentType: 'application/vnd.apache.parquet' };
+      const json = { contentType: 'application/json' };
+      const rowsOfSplits = splitRows(
+        parts.map((p) => p.meta.splitRuns),
+        splitNames.map((name) => splits[name]!),
+      );
+      // The files are independent of each other: written at once, they wait on their syncs
+      // together. The version row below is what makes them visible, so it comes after all.
+      const writes = await Promise.allSettled([
+        objects.put(keys.manifest, manifest(), parquet).then((info) => {
+          if (`dsv_${info.sha256}` !== id) {
+            throw new Internal(
+              `manifest of ${id} changed while it was written (sha256 ${info.sha256})`,
+            );
+          }
+        }),
+        ...splitNames.map((name, i) => {
+          const values = rowsOfSplits[i]!;
+          const file = encodeParquet(
+            [{ name: 'row', kind: 'int64', optional: false }],
+            values.length === 0
+              ? []
+              : [
+                  encodeRowGroup(
+                    [{ name: 'row', kind: 'int64', optional: false }],
+                    [{ values }],
+                    values.length,
+                  ),
+                ],
+            [{ key: 'drivetrain.manifest', value: id }],
+          );
+          return objects.put(keys.split(name), file, parquet);
+        }),
+        objects.put(
+          keys.coverage,
+          new TextEncoder().encode(
+            JSON.stringify(
+              { id, samples: total, coverage: rowsCoverage, tagCounts: card.tagCounts },
+              null,
+              2,
+            ),
           ),
+          json,
         ),
-        {
-          contentType: 'application/json',
-        },
-      );
-      await objects.put(
-        keys.card,
-        new TextEncoder().encode(JSON.stringify({ id, definition, ...card }, null, 2)),
-        {
-          contentType: 'application/json',
-        },
-      );
+        objects.put(
+          keys.card,
+          new TextEncoder().encode(JSON.stringify({ id, definition, ...card }, null, 2)),
+          json,
+        ),
+      ]);
+      for (const write of writes) if (write.status === 'rejected') throw write.reason;
       await this.deps.store.transaction(async (trx) => {
         const db = trx.withTables<DatasetsTables>();
         await db
@@ -1032,6 +1067,45 @@ export class DatasetService {
     const version = await this.requireDataAccess(actor, ref);
     return { version, bytes: await readAll(this.deps.objects, versionKeys(version.id).manifest) };
   }
+}
+
+/** Items by key, each group in the items' order. */
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group === undefined) groups.set(k, [item]);
+    else group.push(item);
+  }
+  return groups;
+}
+
+/**
+ * The manifest rows of each split, from the parts' split columns as runs of [split, rows];
+ * `counts` are the rows of each split.
+ */
+function splitRows(
+  partRuns: readonly (readonly (readonly [number, number])[])[],
+  counts: readonly number[],
+): BigInt64Array[] {
+  const rows = counts.map((n) => new BigInt64Array(n));
+  // Written as 32-bit words: a bigint per row would cost more than the rest of the file.
+  const words = rows.map((r) => new Int32Array(r.buffer));
+  const filled = new Array<number>(counts.length).fill(0);
+  let row = 0;
+  for (const runs of partRuns) {
+    for (const [split, count] of runs) {
+      const out = words[split]!;
+      let at = filled[split]!;
+      for (let k = 0; k < count; k++, row++, at++) {
+        out[2 * at] = row | 0;
+        out[2 * at + 1] = Math.floor(row / 2 ** 32);
+      }
+      filled[split] = at;
+    }
+  }
+  return rows;
 }
 
 function matchesSelector(
