@@ -136,6 +136,8 @@ export class ComputeService implements ExecutorHost {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
   private woken = false;
+  /** Attempts this process has asked its executor to stop as cancelled, as `job:attempt`. */
+  private readonly stopsSent = new Set<string>();
   private closed = false;
   private compiled: { config: ComputeConfig; topology: CompiledTopology } | undefined;
   private readonly metricCounts = new Map<string, number>();
@@ -173,11 +175,49 @@ export class ComputeService implements ExecutorHost {
       ])
       .execute();
     await executor.recover(active.map((row) => this.runOf(row)));
-    for (const row of active) {
-      if (row.cancel_requested_at !== null) await executor.stop(row.id, row.attempt, 'cancelled');
-    }
-    this.timer = setInterval(() => this.wake(), this.options.tickMs ?? 2_000);
+    await this.stopCancelled();
+    this.timer = setInterval(() => this.tick(), this.options.tickMs ?? 2_000);
     this.wake();
+  }
+
+  private tick(): void {
+    this.wake();
+    this.running = this.running.then(async () => {
+      if (this.closed) return;
+      try {
+        await this.stopCancelled();
+      } catch (error) {
+        this.options.log.error({ err: error }, 'stopping cancelled jobs failed');
+      }
+    });
+  }
+
+  /**
+   * Stops the attempts whose cancellation another process asked for: the command line, or
+   * another server on the same database, records the request but has no executor to stop them.
+   */
+  private async stopCancelled(): Promise<void> {
+    const executor = this.executor;
+    if (executor === undefined) return;
+    const rows = await this.db
+      .selectFrom('compute_jobs')
+      .select(['id', 'attempt'])
+      .where('executor', '=', executor.name)
+      .where('state', 'in', [
+        'admitted',
+        'running',
+        ...(executor.admission === 'cluster' ? ['pending', 'preempted'] : []),
+      ])
+      .where('cancel_requested_at', 'is not', null)
+      .execute();
+    const requested = new Set(rows.map((row) => `${row.id}:${row.attempt}`));
+    for (const key of this.stopsSent) if (!requested.has(key)) this.stopsSent.delete(key);
+    for (const row of rows) {
+      const key = `${row.id}:${row.attempt}`;
+      if (this.stopsSent.has(key)) continue;
+      this.stopsSent.add(key);
+      await executor.stop(row.id, row.attempt, 'cancelled');
+    }
   }
 
   private runOf(row: ComputeJobsTable): RunRequest {
@@ -847,7 +887,10 @@ export class ComputeService implements ExecutorHost {
       }
       return true;
     });
-    if (stopNeeded) await this.executor?.stop(id, row.attempt, 'cancelled');
+    if (stopNeeded && this.executor !== undefined) {
+      this.stopsSent.add(`${id}:${row.attempt}`);
+      await this.executor.stop(id, row.attempt, 'cancelled');
+    }
     return this.toJob(await this.mustGet(id));
   }
 

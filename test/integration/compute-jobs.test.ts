@@ -252,6 +252,18 @@ describe('training jobs on the local executor', () => {
     expect(again.statusCode).toBe(409);
   });
 
+  it('stops a running job whose cancellation the command line asked for, without the server', async () => {
+    const long = await submit({
+      name: 'long',
+      command: nodeJob('setTimeout(() => {}, 20000)'),
+    });
+    await until(long.id, ['running']);
+    const asked = await run(['--json', 'jobs', 'cancel', long.id]);
+    expect(asked.json<{ state: string }>().state).toBe('running');
+    const stopped = await until(long.id, ['cancelled']);
+    expect(stopped.attempts[0]?.outcome).toBe('cancelled');
+  });
+
   it('preempts a lower-priority checkpointing job for a higher one, then runs it again from its checkpoint', async () => {
     const low = await submit({
       name: 'low',
