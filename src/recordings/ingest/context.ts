@@ -1,3 +1,4 @@
+import type { MessageDefinition } from '@foxglove/message-definition';
 import {
   createMessageDecoder,
   decodeCanFrame,
@@ -6,6 +7,7 @@ import {
   type DbcDecoder,
   type DecodedSignal,
   type FrameLike,
+  type MessageDecoder,
   type RecordedMessage,
 } from '../../formats/index.js';
 import type { Sensor } from '../sensors.js';
@@ -96,19 +98,26 @@ export function contextReader(
       }
     }
     if (wanted.size === 0) return undefined;
-    const decode =
-      channel.messageEncoding === CAN_MESSAGE_ENCODING
-        ? (data: Uint8Array): FrameLike | undefined => decodeCanFrame(data)
-        : (() => {
-            const decoder = safeDecoder(channel, file);
-            return decoder === undefined
-              ? undefined
-              : (data: Uint8Array) => rosCanFrame(decoder(data));
-          })();
-    if (decode === undefined) return undefined;
+    let decode: (data: Uint8Array) => FrameLike | undefined;
+    // Most frames on a bus carry none of the wanted signals: their id, read straight from the
+    // payload, is enough to pass them by without decoding them.
+    let frameId: ((data: Uint8Array) => number | undefined) | undefined;
+    if (channel.messageEncoding === CAN_MESSAGE_ENCODING) {
+      decode = (data) => decodeCanFrame(data);
+    } else {
+      const decoder = safeDecoder(channel, file);
+      if (decoder === undefined) return undefined;
+      decode = (data) => rosCanFrame(decoder.decode(data));
+      frameId =
+        decoder.definitions === undefined
+          ? undefined
+          : frameIdReader(decoder.definitions, channel.messageEncoding);
+    }
     let lat: number | undefined;
     let lon: number | undefined;
     return (message) => {
+      const id = frameId?.(message.data);
+      if (id !== undefined && !wanted.has(id)) return;
       const frame = attempt(() => decode(message.data));
       if (frame === undefined || !wanted.has(frame.id)) return;
       const decoded = dbc.decode(frame);
@@ -133,7 +142,7 @@ export function contextReader(
   if (decoder === undefined) return undefined;
   if (sensor === 'gnss') {
     return (message) => {
-      const fix = record(attempt(() => decoder(message.data)));
+      const fix = record(attempt(() => decoder.decode(message.data)));
       if (
         fix !== undefined &&
         typeof fix.latitude === 'number' &&
@@ -144,23 +153,114 @@ export function contextReader(
     };
   }
   return (message) => {
-    const decoded = record(attempt(() => decoder(message.data)));
+    const decoded = record(attempt(() => decoder.decode(message.data)));
     const twist = record(record(decoded?.twist)?.twist) ?? record(decoded?.twist);
     const speed = vectorNorm(twist?.linear);
     if (speed !== undefined) sink.speed(timeMs(message), speed * 3.6);
   };
 }
 
-function safeDecoder(
-  channel: ChannelInfo,
-  file: string,
-): ((data: Uint8Array) => unknown) | undefined {
+function safeDecoder(channel: ChannelInfo, file: string): MessageDecoder | undefined {
   try {
-    const decoder = createMessageDecoder(channel, { file });
-    return (data) => decoder.decode(data);
+    return createMessageDecoder(channel, { file });
   } catch {
     return undefined;
   }
+}
+
+/** How the fields before a CAN frame's id are laid out: fixed-size fields and strings. */
+type Layout = ({ readonly size: number; readonly align: number } | 'string')[];
+
+const primitiveSizes: Readonly<Record<string, number>> = {
+  bool: 1,
+  int8: 1,
+  uint8: 1,
+  byte: 1,
+  char: 1,
+  int16: 2,
+  uint16: 2,
+  int32: 4,
+  uint32: 4,
+  float32: 4,
+  int64: 8,
+  uint64: 8,
+  float64: 8,
+};
+
+/**
+ * Appends the layout of `fields` to `layout`, up to the field named `stop` when given; false
+ * when a field has no simple layout (an array) or `stop` is not met.
+ */
+function appendLayout(
+  definitions: readonly MessageDefinition[],
+  fields: MessageDefinition['definitions'],
+  layout: Layout,
+  stop: string | undefined,
+  depth: number,
+): boolean {
+  for (const field of fields) {
+    if (field.isConstant === true) continue;
+    if (field.name === stop) return true;
+    if (field.isArray === true) return false;
+    const size = primitiveSizes[field.type];
+    if (field.type === 'string') layout.push('string');
+    else if (field.type === 'time' || field.type === 'duration') layout.push({ size: 8, align: 4 });
+    else if (size !== undefined) layout.push({ size, align: size });
+    else {
+      const nested = definitions.find((d) => d.name === field.type);
+      if (
+        field.isComplex !== true ||
+        nested === undefined ||
+        depth > 8 ||
+        !appendLayout(definitions, nested.definitions, layout, undefined, depth + 1)
+      )
+        return false;
+    }
+  }
+  return stop === undefined;
+}
+
+function uint32le(data: Uint8Array, at: number): number {
+  return (data[at]! | (data[at + 1]! << 8) | (data[at + 2]! << 16) | (data[at + 3]! << 24)) >>> 0;
+}
+
+/**
+ * Reads the `uint32 id` of a ROS CAN frame (`can_msgs/Frame` and alike) from its payload, when
+ * the fields before it have a simple layout (a Header does); undefined when they do not. The
+ * reader returns undefined for a payload it cannot place the id in (big-endian or XCDR2 CDR, too
+ * short): that one is decoded.
+ */
+export function frameIdReader(
+  definitions: readonly MessageDefinition[],
+  messageEncoding: string,
+): ((data: Uint8Array) => number | undefined) | undefined {
+  const root = definitions[0];
+  const id = root?.definitions.find((f) => f.name === 'id' && f.isConstant !== true);
+  if (root === undefined || id?.type !== 'uint32' || id.isArray === true) return undefined;
+  if (messageEncoding !== 'cdr' && messageEncoding !== 'ros1') return undefined;
+  const layout: Layout = [];
+  if (!appendLayout(definitions, root.definitions, layout, 'id', 0)) return undefined;
+  const cdr = messageEncoding === 'cdr';
+  // CDR aligns each field to its size, counted from the end of the 4-byte encapsulation header;
+  // ROS 1 packs fields without padding.
+  const origin = cdr ? 4 : 0;
+  const aligned = (pos: number, align: number): number =>
+    cdr ? origin + Math.ceil((pos - origin) / align) * align : pos;
+  return (data) => {
+    if (cdr && (data.byteLength < 4 || data[0] !== 0 || data[1] !== 1)) return undefined;
+    let pos = origin;
+    for (const field of layout) {
+      if (field === 'string') {
+        pos = aligned(pos, 4);
+        if (pos + 4 > data.byteLength) return undefined;
+        pos += 4 + uint32le(data, pos);
+      } else {
+        pos = aligned(pos, field.align) + field.size;
+      }
+    }
+    pos = aligned(pos, 4);
+    return pos + 4 > data.byteLength ? undefined : uint32le(data, pos);
+  };
 }
 
 function attempt<T>(work: () => T): T | undefined {
