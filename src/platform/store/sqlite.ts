@@ -76,6 +76,11 @@ export function openSqliteStore(file: string): Store {
   database.pragma('synchronous = FULL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 10000');
+  // Planner statistics (ANALYZE) for every table that lacks them or has changed much since:
+  // without them SQLite guesses selectivities and starts large searches from the wrong index.
+  // Usually a no-op; the first open of a large database without them analyzes it whole (13 to
+  // 60 s at 1,000,000 recordings, 8.5 GB).
+  database.pragma('optimize = 0x10002');
   const db = new Kysely<PlatformTables>({
     dialect: new ImmediateTransactionDialect({ database: withStatementCache(database) }),
   });
