@@ -124,9 +124,29 @@ async function createSegmentCountryIndex(db: Kysely<unknown>): Promise<void> {
     .execute();
 }
 
+/**
+ * Indexes for the time windows and geographic boxes of scenario searches, which otherwise read
+ * segments until a page is full (a one-day window or a box around a city: all of them, when
+ * the page stays short). Each ends with the segment id, so that the other conditions of a query
+ * (its tags) are checked from the index before a segment's row is read.
+ */
+async function createRangeIndexes(db: Kysely<unknown>): Promise<void> {
+  await db.schema
+    .createIndex('segments_start')
+    .on('segments')
+    .columns(['start_ms', 'id'])
+    .execute();
+  await db.schema
+    .createIndex('segments_position')
+    .on('segments')
+    .columns(['lat', 'lon', 'id'])
+    .execute();
+}
+
 /** The catalog context's migrations. */
 export const catalogMigrations: readonly Migration[] = [
   { name: '20261124-20-catalog-mesh', up: createMesh },
   { name: '20261124-21-catalog-search-indexes', up: (db) => createSearchIndexes(db) },
   { name: '20261124-22-catalog-segment-country', up: (db) => createSegmentCountryIndex(db) },
+  { name: '20261124-23-catalog-search-ranges', up: (db) => createRangeIndexes(db) },
 ];

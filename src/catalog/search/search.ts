@@ -9,10 +9,16 @@ import {
   type Store,
 } from '../../platform/index.js';
 import type { RecordingsTables } from '../../recordings/index.js';
-import { parseQuery, type QueryNode } from '../query/index.js';
+import {
+  parseQuery,
+  type CompareNode,
+  type Field,
+  type InNode,
+  type QueryNode,
+} from '../query/index.js';
 import type { CatalogService, ReadScope } from '../service.js';
 import type { CatalogTables } from '../tables.js';
-import { compileQuery } from './compile.js';
+import { compileQuery, type CompileOptions } from './compile.js';
 
 /** A segment found by a scenario search. */
 export interface SegmentHit {
@@ -61,25 +67,89 @@ interface SegmentRow {
 
 type Db = Kysely<PlatformTables & RecordingsTables & CatalogTables>;
 
-/** The condition limiting segments to what a caller may read; undefined when it reads all. */
-export function scopeCondition(scope: ReadScope): RawBuilder<boolean> | undefined {
+/**
+ * The condition limiting segments to what a caller may read, over `segments s` joined to its
+ * recording as `recordings ro` (see `fromSegments`); undefined when it reads all. The team is
+ * read through the join rather than a subquery so that SQLite checks access after the query's
+ * tags (which it turns into joins too, visited before the recording) instead of on every
+ * candidate. A product's recordings are looked up one by one, as only the segments that match
+ * the query are asked about: an IN list is built whole, by SQLite on every search, and with one
+ * PostgreSQL preferred hashing all recordings to looking up the few hundred a time window
+ * matched.
+ */
+export function scopeCondition(
+  scope: ReadScope,
+  options: CompileOptions = {},
+): RawBuilder<boolean> | undefined {
   if (scope.all) return undefined;
   const parts: RawBuilder<boolean>[] = [];
   if (scope.teamIds.length > 0) {
-    parts.push(
-      sql<boolean>`exists (select 1 from recordings ro where ro.id = s.recording_id and ro.team_id in (${sql.join(scope.teamIds)}))`,
-    );
+    parts.push(sql<boolean>`ro.team_id in (${sql.join(scope.teamIds)})`);
   }
   for (const product of scope.products) {
-    const served = sql<boolean>`s.recording_id in (select pr.recording_id from product_recordings pr where pr.product_id = ${product.id})`;
+    const served = sql<boolean>`exists (select 1 from product_recordings pr where pr.product_id = ${product.id} and pr.recording_id = s.recording_id)`;
     parts.push(
       product.query === null
         ? served
-        : sql<boolean>`(${served} and ${compileQuery(product.query)})`,
+        : sql<boolean>`(${served} and ${compileQuery(product.query, options)})`,
     );
   }
   if (parts.length === 0) return sql<boolean>`1 = 0`;
   return sql<boolean>`(${sql.join(parts, sql` or `)})`;
+}
+
+/** The FROM clause for segments `s`, with their recordings `ro` when an access condition needs them. */
+function fromSegments(access: RawBuilder<boolean> | undefined): RawBuilder<unknown> {
+  return access === undefined
+    ? sql`segments s`
+    : sql`segments s join recordings ro on ro.id = s.recording_id`;
+}
+
+/**
+ * Segment count from which SQLite should not start a search from a range (see `rangeSources`):
+ * reading that many segments through the range's index, checking and sorting them costs more
+ * than walking the segments in id order, which stops as soon as a page is full.
+ */
+const defaultWideRange = 50_000;
+
+/** Indexes on segments that serve a field's ranges (`IN` lists for country and daylight). */
+const rangeIndexes: Partial<Record<Field, string>> = {
+  speed_kmh: 'segments_speed',
+  start: 'segments_start',
+  lat: 'segments_position',
+  lon: 'segments_position',
+  country: 'segments_country',
+  daylight: 'segments_daylight',
+};
+
+function conjuncts(node: QueryNode): QueryNode[] {
+  return node.kind === 'and' ? node.items.flatMap(conjuncts) : [node];
+}
+
+/**
+ * The conditions of a query that SQLite could start a search from through an index that does not
+ * return segments in id order, grouped by that index: the comparisons among the query's top-level
+ * conjuncts on a field with such an index. A single country or daylight is read from its index in
+ * id order already, and `!=` uses no index; longitudes only narrow a latitude range, which leads
+ * `segments_position`.
+ */
+function rangeSources(tree: QueryNode): { index: string; leaves: (CompareNode | InNode)[] }[] {
+  const groups = new Map<string, (CompareNode | InNode)[]>();
+  for (const node of conjuncts(tree)) {
+    if (node.kind !== 'compare' && node.kind !== 'in') continue;
+    if (node.kind === 'compare' && node.op === '!=') continue;
+    const index = rangeIndexes[node.field];
+    const inIdOrder =
+      (node.field === 'country' || node.field === 'daylight') &&
+      !(node.kind === 'in' && node.values.length > 1);
+    if (index === undefined || inIdOrder) continue;
+    groups.set(index, [...(groups.get(index) ?? []), node]);
+  }
+  const position = groups.get('segments_position');
+  if (position !== undefined && !position.some((node) => node.field === 'lat')) {
+    groups.delete('segments_position');
+  }
+  return [...groups].map(([index, leaves]) => ({ index, leaves }));
 }
 
 /** Tags a query asks for outside negations: its tag conditions, daylight and country equalities. */
@@ -127,10 +197,16 @@ function toHit(row: SegmentRow, wanted: ReadonlySet<string>): SegmentHit {
  * (ingest order), one page at a time.
  */
 export class SearchService {
+  private readonly wideRange: number;
+
+  /** `wideRange`: the segment count from which SQLite does not start from a range (tests lower it). */
   constructor(
     private readonly store: Store,
     private readonly catalog: CatalogService,
-  ) {}
+    options: { wideRange?: number } = {},
+  ) {
+    this.wideRange = options.wideRange ?? defaultWideRange;
+  }
 
   private get db(): Db {
     return this.store.db.withTables<RecordingsTables & CatalogTables>();
@@ -179,7 +255,9 @@ export class SearchService {
       extra.push(
         sql<boolean>`s.recording_id in (select pr.recording_id from product_recordings pr where pr.product_id = ${options.product.id})`,
       );
-      if (options.product.query !== null) extra.push(compileQuery(options.product.query));
+      if (options.product.query !== null) {
+        extra.push(compileQuery(options.product.query, { dialect: this.store.dialect }));
+      }
     }
     let after: SegmentRow | undefined;
     for (;;) {
@@ -220,6 +298,32 @@ export class SearchService {
     );
   }
 
+  /**
+   * The comparisons of `rangeSources` whose index holds too many segments to start from
+   * (SQLite only). SQLite's planner counts a LIMIT in the cost of sorting but not of reading: it
+   * would rather read the 150,000 segments of `speed_kmh > 130` and sort them than walk segments
+   * in id order, which for `speed_kmh > 130 and fog` fills a page after some 60,000 rows. So each
+   * range is counted from its index, up to `wideRange`, and the wide ones are written out of the
+   * index's reach.
+   */
+  private async wideRanges(tree: QueryNode): Promise<Set<QueryNode>> {
+    const sources = rangeSources(tree);
+    if (this.store.dialect !== 'sqlite' || sources.length === 0) return new Set();
+    const counts = sources.map(
+      ({ index, leaves }, i) =>
+        sql`(select count(*) from (select 1 from segments s indexed by ${sql.id(index)}
+          where ${sql.join(
+            leaves.map((leaf) => compileQuery(leaf, { dialect: 'sqlite' })),
+            sql` and `,
+          )} limit ${sql.lit(this.wideRange)})) as ${sql.ref(`n${i}`)}`,
+    );
+    const result = await sql<Record<string, number>>`select ${sql.join(counts)}`.execute(this.db);
+    const row = result.rows[0] ?? {};
+    return new Set(
+      sources.filter((_, i) => Number(row[`n${i}`]) >= this.wideRange).flatMap((s) => s.leaves),
+    );
+  }
+
   private async rows(
     tree: QueryNode,
     scope: ReadScope,
@@ -227,16 +331,20 @@ export class SearchService {
     order: RawBuilder<unknown>,
     limit: number,
   ): Promise<SegmentRow[]> {
-    const conditions = [compileQuery(tree), ...extra];
-    const access = scopeCondition(scope);
+    const dialect = this.store.dialect;
+    const unindexed = await this.wideRanges(tree);
+    const conditions = [compileQuery(tree, { dialect, unindexed }), ...extra];
+    const access = scopeCondition(scope, { dialect });
     if (access !== undefined) conditions.push(access);
-    const result = await sql<SegmentRow>`
+    // The limit is written out, not a parameter, so that SQLite's planner counts it (see above).
+    const query = sql<SegmentRow>`
       select s.id, s.recording_id, s.seq, s.start_ms, s.end_ms, s.country, s.daylight,
              s.speed_kmh_mean, s.speed_kmh_max, s.lat, s.lon, s.tags
-      from segments s
+      from ${fromSegments(access)}
       where ${sql.join(conditions, sql` and `)}
       order by ${order}
-      limit ${limit}`.execute(this.db);
+      limit ${sql.lit(limit)}`;
+    const result = await query.execute(this.db);
     return result.rows;
   }
 
@@ -248,7 +356,7 @@ export class SearchService {
       sql<boolean>`s.recording_id in (${sql.join(recordingIds)})`,
       sql<boolean>`s.lat is not null`,
     ];
-    const access = scopeCondition(scope);
+    const access = scopeCondition(scope, { dialect: this.store.dialect });
     if (access !== undefined) conditions.push(access);
     const result = await sql<{
       recording_id: string;
@@ -257,7 +365,7 @@ export class SearchService {
       lon: number;
       start_ms: number;
     }>`
-      select s.recording_id, s.seq, s.lat, s.lon, s.start_ms from segments s
+      select s.recording_id, s.seq, s.lat, s.lon, s.start_ms from ${fromSegments(access)}
       where ${sql.join(conditions, sql` and `)}
       order by s.recording_id, s.seq`.execute(this.db);
     const byRecording = new Map<string, Track['points'][number][]>();
