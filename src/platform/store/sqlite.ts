@@ -59,10 +59,36 @@ function withStatementCache(database: Database.Database): SqliteDatabase {
     prepare(sql: string): SqliteStatement {
       const cached = cache.get(sql);
       if (cached !== undefined) return cached;
-      const statement = database.prepare(sql);
+      const statement = rowsBuiltInJavaScript(database.prepare(sql));
       if (cache.size >= statementCacheSize) cache.delete(cache.keys().next().value as string);
       cache.set(sql, statement);
       return statement;
+    },
+  };
+}
+
+/**
+ * Fetches rows as arrays and makes the objects Kysely expects here. better-sqlite3 builds an
+ * object property by property through the engine's API, which for a page of twenty rows costs
+ * more than the query; arrays plus objects made in JavaScript cost about two thirds of it.
+ */
+function rowsBuiltInJavaScript(statement: Database.Statement): SqliteStatement {
+  if (!statement.reader) return statement;
+  const arrays = statement.raw(true);
+  const names = arrays.columns().map((column) => column.name);
+  const toObject = (values: unknown[]): Record<string, unknown> => {
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < names.length; i += 1) row[names[i]!] = values[i];
+    return row;
+  };
+  return {
+    reader: true,
+    all: (parameters) => (arrays.all(parameters) as unknown[][]).map(toObject),
+    run: (parameters) => arrays.run(parameters),
+    *iterate(parameters) {
+      for (const values of arrays.iterate(parameters) as IterableIterator<unknown[]>) {
+        yield toObject(values);
+      }
     },
   };
 }
