@@ -338,13 +338,17 @@ function align8(n: number): number {
   return Math.ceil(n / 8) * 8;
 }
 
+/** The first read of a timelines object: its header and the directory of a few hundred channels. */
+const headReadBytes = 64 * 1024;
+
 async function readDirectory(
   objects: ObjectStore,
   key: string,
 ): Promise<{ directory: Directory; handle: ObjectHandle }> {
   const handle = await objects.open(key);
   try {
-    const head = await handle.read(0, 12);
+    // The header and, nearly always, the whole directory in one read.
+    const head = await handle.read(0, Math.min(handle.info.size, headReadBytes));
     if (head.byteLength < 12 || new TextDecoder().decode(head.subarray(0, 8)) !== magic) {
       throw new CorruptRecording(key, 0, `not a timelines object (expected magic ${magic})`);
     }
@@ -352,9 +356,11 @@ async function readDirectory(
     if (length > 64 * 1024 * 1024 || 12 + length > handle.info.size) {
       throw new CorruptRecording(key, 8, `directory length ${length} does not fit the object`);
     }
-    const directory = JSON.parse(
-      new TextDecoder().decode(await handle.read(12, length)),
-    ) as Directory;
+    const directoryBytes =
+      12 + length <= head.byteLength
+        ? head.subarray(12, 12 + length)
+        : await handle.read(12, length);
+    const directory = JSON.parse(new TextDecoder().decode(directoryBytes)) as Directory;
     return { directory, handle };
   } catch (error) {
     await handle.close?.();
@@ -434,11 +440,14 @@ export async function readTimelines(
   );
   try {
     const wanted = channelKeys === undefined ? undefined : new Set(channelKeys);
-    const result: ChannelTimeline[] = [];
-    for (const channel of directory.channels) {
-      if (wanted !== undefined && !wanted.has(channel.channelKey)) continue;
-      const parts = await readColumns(handle, channel);
-      result.push({
+    const chosen = directory.channels.filter(
+      (channel) => wanted === undefined || wanted.has(channel.channelKey),
+    );
+    // All channels at once: one wait instead of one per channel.
+    const columnsRead = await Promise.all(chosen.map((channel) => readColumns(handle, channel)));
+    return chosen.map((channel, c): ChannelTimeline => {
+      const parts = columnsRead[c]!;
+      return {
         channelKey: channel.channelKey,
         topic: channel.topic,
         sensor: channel.sensor,
@@ -449,9 +458,8 @@ export async function readTimelines(
         offsets: view(parts.offsets, Float64Array, 8),
         lengths: view(parts.lengths, Uint32Array, 4),
         offsetsInChunk: view(parts.offsetsInChunk, Int32Array, 4),
-      });
-    }
-    return result;
+      };
+    });
   } finally {
     await handle.close?.();
   }
