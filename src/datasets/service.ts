@@ -195,6 +195,9 @@ export function versionKeys(id: string) {
 
 const buildPrefix = (taskId: string): string => `dataset-builds/${taskId}`;
 
+/** Recordings whose timelines a build reads ahead of the one it synchronizes. */
+const readAhead = 4;
+
 /**
  * Dataset definitions, durable builds of immutable versions, their cards, diffs and files.
  * A build runs as a task: planned once (the plan is stored), then part by part (each part
@@ -382,7 +385,9 @@ export class DatasetService {
       ) as PlannedRecording[];
       const samples = new SampleColumns(names.length, splitNames.length);
       const splits = new SplitAssigner(definition.split);
-      // The next recording's timelines are read while this one is synchronized.
+      // The timelines of the next recordings are read while this one is synchronized. A read
+      // takes several trips through the event loop, and synchronizing gives it none: reading a
+      // few recordings ahead and yielding once per recording lets them finish in time.
       const read = (recording: PlannedRecording) => {
         const keys = recording.channels
           .filter((c): c is NonNullable<typeof c> => c !== null)
@@ -391,10 +396,14 @@ export class DatasetService {
         reading.catch(() => undefined);
         return reading;
       };
-      let reading = recordings.length === 0 ? undefined : read(recordings[0]!);
+      const readings: (Promise<readonly StreamTimeline[]> | undefined)[] = recordings
+        .slice(0, readAhead)
+        .map(read);
       for (const [i, recording] of recordings.entries()) {
-        const timelines = new Map((await reading!).map((t) => [t.channelKey, t]));
-        reading = i + 1 < recordings.length ? read(recordings[i + 1]!) : undefined;
+        await new Promise(setImmediate);
+        const timelines = new Map((await readings[i]!).map((t) => [t.channelKey, t]));
+        readings[i] = undefined;
+        if (i + readAhead < recordings.length) readings.push(read(recordings[i + readAhead]!));
         synchronizeRecording(definition, recording, timelines, splits, samples);
       }
       const group = encodeSamples(definition, samples, splitNames);
