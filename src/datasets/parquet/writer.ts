@@ -139,16 +139,21 @@ function bytesOf(values: Int32Array | BigInt64Array | Float64Array): Uint8Array 
   return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
 }
 
-/** The values of the rows `present` marks, copied run by run (a copy of like arrays is a memcpy). */
-function compact<T extends Int32Array | BigInt64Array | Float64Array>(
-  values: T,
-  present: Uint8Array,
-  rows: number,
-): T {
-  let n = 0;
-  for (let i = 0; i < rows; i++) n += present[i]!;
-  const out = new (values.constructor as new (length: number) => T)(n);
-  let k = 0;
+/**
+ * What the nullable columns sharing one `present` array have in common, worked out once: their
+ * definition levels as encoded, and the runs of present rows as [start, end) pairs.
+ */
+interface Presence {
+  readonly levels: Uint8Array;
+  readonly runs: Int32Array;
+  readonly count: number;
+}
+
+function presenceOf(present: ArrayLike<number>, rows: number): Presence {
+  const levels = new Bytes();
+  definitionLevels(levels, present, rows);
+  const runs: number[] = [];
+  let count = 0;
   let i = 0;
   while (i < rows) {
     if (present[i] !== 1) {
@@ -157,9 +162,23 @@ function compact<T extends Int32Array | BigInt64Array | Float64Array>(
     }
     let j = i + 1;
     while (j < rows && present[j] === 1) j++;
-    out.set(values.subarray(i, j) as never, k);
-    k += j - i;
+    runs.push(i, j);
+    count += j - i;
     i = j;
+  }
+  return { levels: levels.bytes(), runs: Int32Array.from(runs), count };
+}
+
+/** The values of the present rows, copied run by run (a copy between like arrays is a memcpy). */
+function compact<T extends Int32Array | BigInt64Array | Float64Array>(
+  values: T,
+  presence: Presence,
+): T {
+  const out = new (values.constructor as new (length: number) => T)(presence.count);
+  const runs = presence.runs;
+  for (let r = 0, k = 0; r < runs.length; r += 2) {
+    out.set(values.subarray(runs[r], runs[r + 1]) as never, k);
+    k += runs[r + 1]! - runs[r]!;
   }
   return out;
 }
@@ -176,7 +195,13 @@ class Pieces {
   }
 }
 
-function encodeChunk(out: Pieces, spec: ColumnSpec, data: ColumnData, rows: number): ChunkMeta {
+function encodeChunk(
+  out: Pieces,
+  spec: ColumnSpec,
+  data: ColumnData,
+  rows: number,
+  presence: (present: Uint8Array) => Presence,
+): ChunkMeta {
   const start = out.length;
   if ('dictionary' in data) {
     const dictionary = new Bytes();
@@ -232,9 +257,13 @@ function encodeChunk(out: Pieces, spec: ColumnSpec, data: ColumnData, rows: numb
   const page = new Bytes();
   let values = data.values;
   if (spec.optional) {
-    const present = data.present ?? new Uint8Array(rows).fill(1);
-    definitionLevels(page, present, rows);
-    if (data.present !== undefined) values = compact(values, data.present, rows);
+    if (data.present === undefined) {
+      definitionLevels(page, new Uint8Array(rows).fill(1), rows);
+    } else {
+      const shared = presence(data.present);
+      page.append(shared.levels);
+      values = compact(values, shared);
+    }
   } else if (data.present !== undefined && data.present.subarray(0, rows).includes(0)) {
     throw new Error(`column ${spec.name} is required but has nulls`);
   }
@@ -257,7 +286,17 @@ export function encodeRowGroup(
     throw new Error(`row group has ${columns.length} columns, schema ${schema.length}`);
   }
   const out = new Pieces();
-  const chunks = schema.map((spec, c) => encodeChunk(out, spec, columns[c]!, rows));
+  // The columns of one stream share their `present` array.
+  const presences = new Map<Uint8Array, Presence>();
+  const presence = (present: Uint8Array): Presence => {
+    let found = presences.get(present);
+    if (found === undefined) {
+      found = presenceOf(present, rows);
+      presences.set(present, found);
+    }
+    return found;
+  };
+  const chunks = schema.map((spec, c) => encodeChunk(out, spec, columns[c]!, rows, presence));
   return { pieces: out.list, size: out.length, rows, chunks };
 }
 
