@@ -46,6 +46,7 @@ class ImmediateTransactionDialect implements KyselyDialect {
 }
 
 const statementCacheSize = 500;
+const reoptimizeEveryMs = 6 * 60 * 60 * 1000;
 
 /**
  * Reuses prepared statements by SQL text. Preparing costs more than running a small query, and
@@ -107,6 +108,10 @@ export function openSqliteStore(file: string): Store {
   // Usually a no-op; the first open of a large database without them analyzes it whole (13 to
   // 60 s at 1,000,000 recordings, 8.5 GB).
   database.pragma('optimize = 0x10002');
+  // A server keeps its connection open for weeks while the data grows by orders of magnitude,
+  // so it refreshes the statistics that went stale now and then, as SQLite recommends.
+  const reoptimize = setInterval(() => database.pragma('optimize'), reoptimizeEveryMs);
+  reoptimize.unref();
   const db = new Kysely<PlatformTables>({
     dialect: new ImmediateTransactionDialect({ database: withStatementCache(database) }),
   });
@@ -120,6 +125,9 @@ export function openSqliteStore(file: string): Store {
     async ping() {
       await db.executeQuery(CompiledQuery.raw('select 1'));
     },
-    close: () => db.destroy(),
+    close: () => {
+      clearInterval(reoptimize);
+      return db.destroy();
+    },
   };
 }
