@@ -1,11 +1,12 @@
 import { once } from 'node:events';
-import { cpus, totalmem } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { spawnScript } from '../test/support/processes.js';
 
 // npm run bench:api — requests/s and latency of an authenticated, database-backed list endpoint
-// (GET /teams?limit=20: token check, two queries, response validation and serialisation) against
+// (GET /teams?limit=20: token check, one query, response validation and serialisation) against
 // a bare Fastify route returning a constant, each served by its own process, loaded by autocannon
 // with 100 connections from this process. Targets: ratio >= 0.5 on SQLite, >= 0.3 on PostgreSQL.
 
@@ -51,14 +52,36 @@ async function load(target: Target, seconds: number) {
       `${target.url}${target.path}: ${result.non2xx} non-2xx responses, ${result.errors} errors`,
     );
   }
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+  return {
+    rps: result.requests.average,
+    requests: result.requests.total,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+  };
+}
+
+const loadAverage = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc: the load generator shares
+ * the machine, so requests/s alone do not tell how much each request costs the server.
+ */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function measure(kind: string) {
   const { target, child } = await startTarget(kind);
   try {
     await load(target, 2);
-    return await load(target, durationSeconds);
+    const cpuBefore = cpuSeconds(child.pid!);
+    const figures = await load(target, durationSeconds);
+    const cpu = cpuSeconds(child.pid!) - cpuBefore;
+    return { ...figures, cpuMicros: (cpu * 1e6) / figures.requests };
   } finally {
     child.kill('SIGTERM');
     await once(child, 'exit');
@@ -75,7 +98,7 @@ async function measure(kind: string) {
 }
 
 console.log(
-  `bench:api — ${connections} connections, ${durationSeconds} s per target, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}`,
+  `bench:api — ${connections} connections, ${durationSeconds} s per target, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}, load average at start ${loadAverage()}`,
 );
 const bare = await measure('bare');
 const rows = [{ target: 'bare Fastify, constant', ...bare, ratio: 1 }];
@@ -88,16 +111,17 @@ for (const kind of ['sqlite', 'postgres']) {
   });
 }
 console.log('');
-console.log('| target | requests/s | p50 ms | p99 ms | ratio vs bare |');
-console.log('| --- | ---: | ---: | ---: | ---: |');
+console.log('| target | requests/s | p50 ms | p99 ms | server CPU µs/request | ratio vs bare |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
 for (const row of rows) {
   console.log(
-    `| ${row.target} | ${Math.round(row.rps)} | ${row.p50} | ${row.p99} | ${row.ratio.toFixed(2)} |`,
+    `| ${row.target} | ${Math.round(row.rps)} | ${row.p50} | ${row.p99} | ${row.cpuMicros.toFixed(1)} | ${row.ratio.toFixed(2)} |`,
   );
 }
 const sqlite = rows[1]?.ratio ?? 0;
 const postgres = rows[2]?.ratio ?? 0;
 console.log('');
+console.log(`load average at end ${loadAverage()}`);
 console.log(
   `targets: SQLite ratio >= 0.5: ${sqlite >= 0.5 ? 'met' : 'MISSED'} (${sqlite.toFixed(2)}); PostgreSQL ratio >= 0.3: ${postgres >= 0.3 ? 'met' : 'MISSED'} (${postgres.toFixed(2)})`,
 );
