@@ -1,12 +1,31 @@
 /**
- * The dataset-build half of `npm run bench:catalog`: a few recordings generated and ingested into
- * an app on SQLite, a dataset definition over them built by the worker (samples/s of the whole
- * build task), then the synchronization step alone over the build's own plan.
+ * The dataset-build half of `npm run bench:catalog`: a generated fleet ingested into an app on
+ * SQLite, a dataset definition over all of it built by the worker (samples/s of the whole build
+ * task: its samples ÷ the time from its claim to its end), then the synchronization step alone
+ * over the build's own plan.
+ *
+ * The fleet (`planFleet`, one recording per vehicle, `writeRecordingFile`) is generated and
+ * ingested once and cached under `.bench/catalog/build-fleet-<key>/` (git-ignored): the SQLite
+ * file and the object store after ingest, keyed by the fleet, the generator options and the
+ * migrations. Every run builds in a fresh home holding a copy of that SQLite file and hard links
+ * to the object store's files (the store never writes a file in place: it renames new files over
+ * old ones, so the cache stays as it was). `fresh` ingests anew and removes the cache afterwards.
  */
-import { createReadStream, mkdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  copyFileSync,
+  createReadStream,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { openApp, type App } from '../../src/app/index.js';
+import { allMigrations, openApp, type App } from '../../src/app/index.js';
 import {
   buildTaskKind,
   DatasetService,
@@ -31,12 +50,54 @@ const load = () =>
     .map((l) => l.toFixed(2))
     .join(' ');
 
-/** Polls a task until it ends. */
+/** Below this many samples a build's start-up (first calls, planning, files) outweighs its throughput. */
+const throughputSamples = 100_000;
+
+/**
+ * Small payloads: a build reads only the timelines (when each message was logged and stamped,
+ * where it lies), which the message rates make, not the payloads' size; small frames and
+ * sweeps let a fleet big enough to measure throughput be generated in minutes.
+ */
+const generatorOptions = {
+  compression: 'zstd',
+  cameraWidth: 32,
+  cameraHeight: 24,
+  cameraPoolSize: 1,
+  lidarBeams: 4,
+  lidarColumns: 32,
+} as const;
+
+/**
+ * Resolves once task `id` has changed or `ms` have passed, woken by the queue's change events:
+ * polling the store would take turns on the thread the worker builds on.
+ */
+function nextChange(app: App, id: string, ms: number): { changed: Promise<void>; stop(): void } {
+  let stop = (): void => undefined;
+  const changed = new Promise<void>((resolve) => {
+    const onChange = (changedId: string): void => {
+      if (changedId === id) stop();
+    };
+    const timer = setTimeout(() => stop(), ms);
+    stop = () => {
+      clearTimeout(timer);
+      app.tasks.changes.off('change', onChange);
+      resolve();
+    };
+    app.tasks.changes.on('change', onChange);
+  });
+  return { changed, stop: () => stop() };
+}
+
+/** Waits until a task ends. */
 async function settled(app: App, task: Task): Promise<Task> {
   for (;;) {
+    const next = nextChange(app, task.id, 1000);
     const current = await app.tasks.get(task.id);
-    if (['succeeded', 'failed', 'cancelled'].includes(current.status)) return current;
-    await new Promise((r) => setTimeout(r, 20));
+    if (['succeeded', 'failed', 'cancelled'].includes(current.status)) {
+      next.stop();
+      return current;
+    }
+    await next.changed;
   }
 }
 
@@ -66,37 +127,43 @@ export interface BuildFigures {
   readonly syncSamples: number;
 }
 
-export async function benchBuild(
-  root: string,
-  vehicles: number,
-  minutes: number,
-): Promise<BuildFigures> {
-  const home = join(root, `build-${process.pid}`);
-  rmSync(home, { recursive: true, force: true });
+/** How a cached fleet was made. */
+interface FleetSetup {
+  readonly recordings: number;
+  readonly ingestSeconds: number;
+  readonly createdAt: string;
+}
+
+/** Links every file under `from` into the same place under `to`, making the directories. */
+function linkTree(from: string, to: string): void {
+  mkdirSync(to, { recursive: true });
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    if (entry.isDirectory()) linkTree(join(from, entry.name), join(to, entry.name));
+    else linkSync(join(from, entry.name), join(to, entry.name));
+  }
+}
+
+/** Generates the fleet and ingests it into an app at `home`, one recording at a time. */
+async function ingestFleet(home: string, vehicles: number, minutes: number): Promise<FleetSetup> {
+  const started = performance.now();
   mkdirSync(join(home, 'generated'), { recursive: true });
   const config = loadConfig({ DRIVETRAIN_HOME: home, DRIVETRAIN_DEMO: '0' }, home);
-  let app = await openApp(config, { worker: true, logger: createLogger('warn') });
+  const app = await openApp(config, { worker: true, logger: createLogger('warn') });
   try {
     const admin = operatorPrincipal('bench');
     const team = await app.identity.createTeam(admin, { name: 'perception' });
-    const plans = planFleet({ seed: 2026, vehicles, minutes });
     const ids: string[] = [];
-    for (const plan of plans) {
+    for (const plan of planFleet({ seed: 2026, vehicles, minutes })) {
       const path = join(home, 'generated', plan.fileName);
-      await writeRecordingFile(path, plan, {
-        compression: 'zstd',
-        cameraWidth: 160,
-        cameraHeight: 100,
-        cameraPoolSize: 2,
-        lidarBeams: 16,
-        lidarColumns: 256,
-      });
+      await writeRecordingFile(path, plan, generatorOptions);
       const added = await app.recordings.add(admin, {
         name: plan.fileName,
         teamId: team.id,
         vehicle: plan.vehicleId,
         body: createReadStream(path),
       });
+      // The store holds its own copy once `add` returns.
+      rmSync(path);
       ids.push(added.recording.id);
     }
     for (;;) {
@@ -107,16 +174,76 @@ export async function benchBuild(
       if (all.every((r) => r.status === 'ready')) break;
       await new Promise((r) => setTimeout(r, 200));
     }
-    console.log(
-      `  ${ids.length} recordings of ${minutes} min generated and ingested (load ${load()})`,
-    );
+    return {
+      recordings: ids.length,
+      ingestSeconds: (performance.now() - started) / 1000,
+      createdAt: new Date().toISOString(),
+    };
+  } finally {
+    await app.close();
+    rmSync(join(home, 'generated'), { recursive: true, force: true });
+  }
+}
 
+/** The cached fleet's directory, generated and ingested first when it is not there. */
+async function cachedFleet(
+  root: string,
+  vehicles: number,
+  minutes: number,
+  fresh: boolean,
+): Promise<{ dir: string; setup: FleetSetup; reused: boolean }> {
+  const key = createHash('sha256')
+    .update(
+      JSON.stringify({
+        fleet: { seed: 2026, vehicles, minutes },
+        generatorOptions,
+        migrations: allMigrations.map((m) => m.name),
+      }),
+    )
+    .digest('hex')
+    .slice(0, 16);
+  const dir = join(root, `build-fleet-${key}`);
+  const marker = join(dir, 'setup.json');
+  if (!fresh && existsSync(marker)) {
+    return { dir, setup: JSON.parse(readFileSync(marker, 'utf8')) as FleetSetup, reused: true };
+  }
+  rmSync(dir, { recursive: true, force: true });
+  const setup = await ingestFleet(dir, vehicles, minutes);
+  writeFileSync(marker, JSON.stringify(setup));
+  return { dir, setup, reused: false };
+}
+
+export async function benchBuild(
+  root: string,
+  vehicles: number,
+  minutes: number,
+  options: { fresh?: boolean } = {},
+): Promise<BuildFigures> {
+  const fresh = options.fresh ?? false;
+  const fleet = await cachedFleet(root, vehicles, minutes, fresh);
+  console.log(
+    `  ${fleet.setup.recordings} recordings of ${minutes} min generated and ingested in ${fleet.setup.ingestSeconds.toFixed(1)} s${fleet.reused ? ` (cached, ${fleet.setup.createdAt})` : ''} (load ${load()})`,
+  );
+  const home = join(root, `build-${process.pid}`);
+  rmSync(home, { recursive: true, force: true });
+  mkdirSync(home, { recursive: true });
+  copyFileSync(join(fleet.dir, 'drivetrain.db'), join(home, 'drivetrain.db'));
+  linkTree(join(fleet.dir, 'objects'), join(home, 'objects'));
+  const config = loadConfig({ DRIVETRAIN_HOME: home, DRIVETRAIN_DEMO: '0' }, home);
+  let app = await openApp(config, { worker: true, logger: createLogger('warn') });
+  try {
+    const admin = operatorPrincipal('bench');
     const task = await app.datasets.submit(admin, { definition: buildDefinition });
     const done = await settled(app, task);
     if (done.status !== 'succeeded')
       throw new Error(`build ${done.status}: ${JSON.stringify(done)}`);
     const result = done.result as BuildResult;
     const buildSeconds = (Date.parse(done.finishedAt!) - Date.parse(done.startedAt!)) / 1000;
+    if (result.samples < throughputSamples) {
+      console.log(
+        `  note: a build of ${result.samples.toLocaleString('en')} samples measures start-up more than throughput; a fleet of ${throughputSamples.toLocaleString('en')} samples or more (about 600 per recording minute, e.g. --build-vehicles 48 --build-minutes 5) measures throughput`,
+      );
+    }
 
     // The synchronization step alone: the same build again, run here (no worker) by a service
     // that keeps its plan and the timelines it read; then `synchronizeRecording` over that plan
@@ -184,7 +311,7 @@ export async function benchBuild(
     if (syncSamples !== result.samples)
       throw new Error(`the sync step made ${syncSamples} samples, the build ${result.samples}`);
     return {
-      recordings: ids.length,
+      recordings: fleet.setup.recordings,
       seconds: minutes * 60,
       samples: result.samples,
       buildSeconds,
@@ -194,5 +321,6 @@ export async function benchBuild(
   } finally {
     await app.close();
     rmSync(home, { recursive: true, force: true });
+    if (fresh) rmSync(fleet.dir, { recursive: true, force: true });
   }
 }
