@@ -383,7 +383,13 @@ export class DatasetService {
           await readAll(this.deps.objects, `${buildPrefix(taskId)}/plan/${part}.json`),
         ),
       ) as PlannedRecording[];
-      const samples = new SampleColumns(names.length, splitNames.length);
+      // Sized for the part's estimate at once: growing by doubling would allocate and copy
+      // about as much again.
+      const samples = new SampleColumns(
+        names.length,
+        splitNames.length,
+        Math.max(4096, Math.ceil(this.partSamples * 1.25)),
+      );
       const splits = new SplitAssigner(definition.split);
       // The timelines of the next recordings are read while this one is synchronized. A read
       // takes several trips through the event loop, and synchronizing gives it none: reading a
@@ -876,10 +882,16 @@ export class DatasetService {
       .select('parts')
       .where('task_id', '=', taskId)
       .executeTakeFirst();
-    for (const part of parts)
-      await this.deps.objects.delete(`${buildPrefix(taskId)}/parts/${part}`);
-    for (let part = 0; part < (build?.parts ?? 0); part++) {
-      await this.deps.objects.delete(`${buildPrefix(taskId)}/plan/${part}.json`);
+    const keys = [
+      ...parts.map((part) => `${buildPrefix(taskId)}/parts/${part}`),
+      ...Array.from(
+        { length: build?.parts ?? 0 },
+        (_, part) => `${buildPrefix(taskId)}/plan/${part}.json`,
+      ),
+    ];
+    // A few at a time: each delete waits on the file system, not on the others.
+    for (let i = 0; i < keys.length; i += 16) {
+      await Promise.all(keys.slice(i, i + 16).map((key) => this.deps.objects.delete(key)));
     }
   }
 
