@@ -183,6 +183,33 @@ function compact<T extends Int32Array | BigInt64Array | Float64Array>(
   return out;
 }
 
+// The loops over rows live in small functions of their own: V8 optimizes a hot loop by
+// compiling the whole function around it, and a function with branches the first rows never
+// took is thrown back to the interpreter when a later column takes them.
+
+/** Present flags of an optional dictionary column (a negative index is null) and its non-null indices. */
+function splitNulls(
+  indices: Int32Array,
+  rows: number,
+): { present: Uint8Array; kept: Int32Array; count: number } {
+  const present = new Uint8Array(rows);
+  const kept = new Int32Array(rows);
+  let count = 0;
+  for (let i = 0; i < rows; i++) {
+    if (indices[i]! >= 0) {
+      present[i] = 1;
+      kept[count++] = indices[i]!;
+    }
+  }
+  return { present, kept, count };
+}
+
+/** The first null (negative) index of a dictionary column, or -1. */
+function firstNull(indices: Int32Array, rows: number): number {
+  for (let i = 0; i < rows; i++) if (indices[i]! < 0) return i;
+  return -1;
+}
+
 /** Byte pieces collected without copying them into one buffer. */
 class Pieces {
   readonly list: Uint8Array[] = [];
@@ -229,22 +256,13 @@ function encodeChunk(
     let values: ArrayLike<number> = data.indices;
     let count = rows;
     if (spec.optional) {
-      const present = new Uint8Array(rows);
-      const kept = new Int32Array(rows);
-      count = 0;
-      for (let i = 0; i < rows; i++) {
-        if (data.indices[i]! >= 0) {
-          present[i] = 1;
-          kept[count++] = data.indices[i]!;
-        }
-      }
-      definitionLevels(page, present, rows);
-      values = kept;
+      const nulls = splitNulls(data.indices, rows);
+      definitionLevels(page, nulls.present, rows);
+      values = nulls.kept;
+      count = nulls.count;
     } else {
-      for (let i = 0; i < rows; i++) {
-        if (data.indices[i]! < 0)
-          throw new Error(`column ${spec.name} is required but row ${i} is null`);
-      }
+      const row = firstNull(data.indices, rows);
+      if (row >= 0) throw new Error(`column ${spec.name} is required but row ${row} is null`);
     }
     const width = bitWidthOf(Math.max(0, data.dictionary.length - 1));
     page.byte(width);
