@@ -224,6 +224,16 @@ for (const implementation of storeImplementations) {
         .set({ payload: JSON.stringify({ ms: 100 }) })
         .where('id', '=', task.id)
         .execute();
+      // The rescuer stops as soon as it finds nothing to claim, so it starts once the dead
+      // worker's lease has run out (a process used to take longer than the lease to start).
+      const { lease_expires_at: leaseEnd } = await store.db
+        .selectFrom('tasks')
+        .select('lease_expires_at')
+        .where('id', '=', task.id)
+        .executeTakeFirstOrThrow();
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.max(0, (leaseEnd ?? 0) - Date.now() + 50)),
+      );
       await runScript('test/support/scripts/task-worker.ts', [
         testStore.childName,
         'rescuer',
