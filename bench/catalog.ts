@@ -22,9 +22,10 @@
  *   the API calls), as a viewer of one team, so the access condition (own team or granted
  *   product, narrowed by the product's query) is part of every query; first page of 50 hits.
  *   Each query runs `--runs` times (default 30) after one warm-up; p50 and p95 of wall time.
- * - Builds: a few recordings generated (`planFleet`, `writeRecordingFile`), ingested into an app
- *   (`openApp` on SQLite with its worker), then a dataset definition over them built by the
- *   worker: samples/s of the whole build task; then the synchronization step alone
+ * - Builds: a fleet of `--build-vehicles` (default 48) recordings of `--build-minutes` (default
+ *   5) generated (`planFleet`, `writeRecordingFile`) and ingested into an app (`openApp` on SQLite
+ *   with its worker) once, then kept under `.bench/catalog/`; a dataset definition over them built
+ *   by the worker: samples/s of the whole build task; then the synchronization step alone
  *   (`synchronizeRecording` over the build's own plan, timelines already in memory).
  *
  * Targets: p95 ≤ 100 ms per query on both stores; build ≥ 200,000 samples/s.
@@ -71,8 +72,8 @@ const { values: flags } = parseArgs({
     recordings: { type: 'string', default: '1000000' },
     runs: { type: 'string', default: '30' },
     stores: { type: 'string', default: 'sqlite,postgres' },
-    'build-vehicles': { type: 'string', default: '4' },
-    'build-minutes': { type: 'string', default: '2' },
+    'build-vehicles': { type: 'string', default: '48' },
+    'build-minutes': { type: 'string', default: '5' },
     'skip-build': { type: 'boolean', default: false },
     fresh: { type: 'boolean', default: false },
   },
@@ -639,7 +640,12 @@ async function main(): Promise<void> {
   let build: BuildFigures | undefined;
   if (!flags['skip-build']) {
     console.log(`\n== dataset build (load average ${load()})`);
-    build = await benchBuild(root, Number(flags['build-vehicles']), Number(flags['build-minutes']));
+    build = await benchBuild(
+      root,
+      Number(flags['build-vehicles']),
+      Number(flags['build-minutes']),
+      { fresh: flags.fresh },
+    );
   }
 
   console.log(`\nresults (load average at end ${load()})\n`);
