@@ -93,6 +93,18 @@ export interface ComputeServiceOptions {
   readonly tickMs?: number;
 }
 
+/**
+ * The states of the jobs an executor holds: those it runs, and on a cluster executor also those
+ * waiting in the cluster's own queue.
+ */
+function executorStates(executor: Executor): string[] {
+  return [
+    'admitted',
+    'running',
+    ...(executor.admission === 'cluster' ? ['pending', 'preempted'] : []),
+  ];
+}
+
 /** A piece of a job's log as followers receive it. */
 export interface LogEvent {
   readonly jobId: string;
@@ -168,11 +180,7 @@ export class ComputeService implements ExecutorHost {
       .selectFrom('compute_jobs')
       .selectAll()
       .where('executor', '=', executor.name)
-      .where('state', 'in', [
-        'admitted',
-        'running',
-        ...(executor.admission === 'cluster' ? ['pending', 'preempted'] : []),
-      ])
+      .where('state', 'in', executorStates(executor))
       .execute();
     await executor.recover(active.map((row) => this.runOf(row)));
     await this.stopCancelled();
@@ -203,11 +211,7 @@ export class ComputeService implements ExecutorHost {
       .selectFrom('compute_jobs')
       .select(['id', 'attempt'])
       .where('executor', '=', executor.name)
-      .where('state', 'in', [
-        'admitted',
-        'running',
-        ...(executor.admission === 'cluster' ? ['pending', 'preempted'] : []),
-      ])
+      .where('state', 'in', executorStates(executor))
       .where('cancel_requested_at', 'is not', null)
       .execute();
     const requested = new Set(rows.map((row) => `${row.id}:${row.attempt}`));

@@ -62,14 +62,6 @@ export interface ListQuery {
   readonly cursor?: string;
 }
 
-interface TeamSummaryRow {
-  readonly id: string;
-  readonly name: string;
-  readonly description: string;
-  readonly created_at: number;
-  readonly member_count: number;
-}
-
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 const namePattern = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
@@ -266,14 +258,15 @@ export class IdentityService {
       .orderBy('id');
   }
 
-  private readonly teamsFirstPage = preparedQuery<{ rows: number }, TeamSummaryRow>(['rows'], (p) =>
-    this.teamSummaries().limit(p.rows),
+  private readonly teamsFirstPage = preparedQuery<{ rows: number }, Selectable<TeamsTable>>(
+    ['rows'],
+    (p) => this.teamSummaries().limit(p.rows),
   );
 
-  private readonly teamsPageAfter = preparedQuery<{ rows: number; after: string }, TeamSummaryRow>(
-    ['rows', 'after'],
-    (p) => this.teamSummaries().where('id', '>', p.after).limit(p.rows),
-  );
+  private readonly teamsPageAfter = preparedQuery<
+    { rows: number; after: string },
+    Selectable<TeamsTable>
+  >(['rows', 'after'], (p) => this.teamSummaries().where('id', '>', p.after).limit(p.rows));
 
   /** Adds a user to a team or changes their role there. */
   async setMembership(

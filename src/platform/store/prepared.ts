@@ -16,14 +16,14 @@ export function preparedStatementName(sql: string): string | undefined {
 }
 
 /** Stand-ins for the parameters while a query is compiled, recognised by identity afterwards. */
-class Placeholder {
+class ParameterStandIn {
   constructor(readonly name: string) {}
 }
 
 /**
- * A query compiled once, on first use, and bound to new parameter values on each call. Building and compiling a
- * Kysely query costs more than running a small one, so the paths every request takes
- * (authentication, the lists every page loads) compile each of their shapes once.
+ * A query compiled once, on first use, and bound to new parameter values on each call. Building
+ * and compiling a Kysely query costs more than running a small one, so queries on the paths
+ * every request takes (the team list every page of the UI loads) compile their shapes once.
  *
  * `build` receives the parameters as stand-ins: it must use them only as values (never to choose
  * the query's shape, which would be fixed by the first compile) and use every one of them.
@@ -52,10 +52,10 @@ function compile<Params extends Record<string, unknown>, Row>(
   names: readonly string[],
   build: (params: Params) => Compilable<Row>,
 ): { query: CompiledQuery<Row>; slots: Slot[] } {
-  const placeholders = Object.fromEntries(names.map((name) => [name, new Placeholder(name)]));
-  const query = build(placeholders as unknown as Params).compile();
+  const standIns = Object.fromEntries(names.map((name) => [name, new ParameterStandIn(name)]));
+  const query = build(standIns as unknown as Params).compile();
   const slots = query.parameters.map((value): Slot =>
-    value instanceof Placeholder ? value.name : { constant: value },
+    value instanceof ParameterStandIn ? value.name : { constant: value },
   );
   for (const name of names) {
     if (!slots.includes(name)) {
