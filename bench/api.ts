@@ -71,6 +71,7 @@ const loadAverage = () =>
  */
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime, in Linux's clock ticks of 1/100 s
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 

@@ -55,15 +55,14 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
           CompiledQuery.raw(`create schema if not exists ${quoteIdentifier(schema)}`),
         );
       }
-      const current = await db.executeQuery<{ schema: string }>(
-        CompiledQuery.raw('select current_schema() as schema'),
-      );
-      await applyMigrations(
-        db as Kysely<unknown>,
-        'postgres',
-        migrations,
-        schema ?? current.rows[0]?.schema,
-      );
+      const migrationSchema =
+        schema ??
+        (
+          await db.executeQuery<{ schema: string }>(
+            CompiledQuery.raw('select current_schema() as schema'),
+          )
+        ).rows[0]?.schema;
+      await applyMigrations(db as Kysely<unknown>, 'postgres', migrations, migrationSchema);
     },
     async ping() {
       await db.executeQuery(CompiledQuery.raw('select 1'));
