@@ -1,4 +1,3 @@
-import { createHash, type Hash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import {
   parseQuery,
@@ -194,6 +193,8 @@ export function versionKeys(id: string) {
 }
 
 const buildPrefix = (taskId: string): string => `dataset-builds/${taskId}`;
+/** Where a build writes its manifest before its version id, the manifest's sha256, is known. */
+const manifestKey = (taskId: string): string => `${buildPrefix(taskId)}/manifest.parquet`;
 
 /** Recordings whose timelines a build reads ahead of the one it synchronizes. */
 const readAhead = 4;
@@ -369,9 +370,6 @@ export class DatasetService {
     const splitNames = Object.keys(definition.split.fractions);
     // A part is stored while the next one is synchronized; at most one store is in flight.
     let storing: Promise<void> = Promise.resolve();
-    // The manifest is the magic, the non-empty parts in order, then the footer: a build that
-    // makes every part itself hashes them as it goes instead of reading them back at the end.
-    const manifestHash = done.size === 0 ? createHash('sha256').update(parquetMagic) : undefined;
     for (let part = 0; part < build.parts; part++) {
       if (context.signal.aborted) {
         await storing;
@@ -413,7 +411,6 @@ export class DatasetService {
         synchronizeRecording(definition, recording, timelines, splits, samples);
       }
       const group = encodeSamples(definition, samples, splitNames);
-      if (samples.rows > 0) for (const piece of group.pieces) manifestHash?.update(piece);
       const splitRuns = runsOf(samples.split, samples.rows);
       const meta: PartMeta = {
         rows: samples.rows,
@@ -435,13 +432,7 @@ export class DatasetService {
     }
     await storing;
     context.progress(build.parts, build.parts + 1, 'writing the manifest');
-    return this.finish(
-      taskId,
-      definition,
-      payload,
-      JSON.parse(build.notes) as BuildNotes,
-      manifestHash,
-    );
+    return this.finish(taskId, definition, payload, JSON.parse(build.notes) as BuildNotes);
   }
 
   /** Stores a part's row group, then records it as done: a part is done only once stored. */
@@ -660,7 +651,6 @@ export class DatasetService {
     definition: DatasetDefinition,
     payload: BuildPayload,
     notes: BuildNotes,
-    partsHash: Hash | undefined,
   ): Promise<{ result: BuildResult; recordings: string[]; manifestSize: number }> {
     const rows = await this.db
       .selectFrom('dataset_build_parts')
@@ -687,23 +677,23 @@ export class DatasetService {
       'drivetrain',
     );
     const objects = this.deps.objects;
-    async function* partBytes(): AsyncGenerator<Uint8Array> {
+    async function* manifest(): AsyncGenerator<Uint8Array> {
+      yield parquetMagic;
       for (const { part, meta } of parts) {
         if (meta.rows === 0) continue;
         yield* await objects.get(`${buildPrefix(taskId)}/parts/${part}`);
       }
-    }
-    async function* manifest(): AsyncGenerator<Uint8Array> {
-      yield parquetMagic;
-      yield* partBytes();
       yield footer;
     }
-    let hash = partsHash;
-    if (hash === undefined) {
-      hash = createHash('sha256').update(parquetMagic);
-      for await (const chunk of partBytes()) hash.update(chunk);
-    }
-    const id = `dsv_${hash.update(footer).digest('hex')}`;
+    // The version id is the manifest's sha256, which the object store computes as it writes
+    // the manifest. Written under the build's own key first and then copied to the version's
+    // key (a new ref to the same blob), the manifest is hashed once, by the store, which
+    // verifies the content addressing of everything it files. Computing the id beforehand
+    // would hash every byte a second time, and handing that digest to the store unchecked
+    // would let a wrong one file the manifest under another content's name.
+    const parquet = { contentType: 'application/vnd.apache.parquet' };
+    const written = await objects.put(manifestKey(taskId), manifest(), parquet);
+    const id = `dsv_${written.sha256}`;
     const keys = versionKeys(id);
     const existing = await this.db
       .selectFrom('dataset_versions')
@@ -770,7 +760,6 @@ export class DatasetService {
           `split of ${id} is not independent: ${JSON.stringify(card.independence)}`,
         );
       }
-      const parquet = { contentType: 'application/vnd.apache.parquet' };
       const json = { contentType: 'application/json' };
       const rowsOfSplits = splitRows(
         parts.map((p) => p.meta.splitRuns),
@@ -779,13 +768,7 @@ export class DatasetService {
       // The files are independent of each other: written at once, they wait on their syncs
       // together. The version row below is what makes them visible, so it comes after all.
       const writes = await Promise.allSettled([
-        objects.put(keys.manifest, manifest(), parquet).then((info) => {
-          if (`dsv_${info.sha256}` !== id) {
-            throw new Internal(
-              `manifest of ${id} changed while it was written (sha256 ${info.sha256})`,
-            );
-          }
-        }),
+        objects.copy(manifestKey(taskId), keys.manifest),
         ...splitNames.map((name, i) => {
           const values = rowsOfSplits[i]!;
           const file = encodeParquet(
@@ -878,6 +861,7 @@ export class DatasetService {
       .where('task_id', '=', taskId)
       .executeTakeFirst();
     const keys = [
+      manifestKey(taskId),
       ...parts.map((part) => `${buildPrefix(taskId)}/parts/${part}`),
       ...Array.from(
         { length: build?.parts ?? 0 },

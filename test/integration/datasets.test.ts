@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -138,6 +139,19 @@ describe('dataset builds', () => {
     }
   });
 
+  it('names the version by the sha256 of its stored manifest, and leaves no build objects behind', async () => {
+    const { bytes, version } = await app.datasets.manifestBytes(admin, built.id);
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    expect(built.id).toBe(`dsv_${digest}`);
+    expect(version.manifestSize).toBe(bytes.byteLength);
+    expect(await app.objects.head(versionKeys(built.id).manifest)).toMatchObject({
+      sha256: digest,
+      size: bytes.byteLength,
+      contentType: 'application/vnd.apache.parquet',
+    });
+    expect((await app.objects.list('dataset-builds/')).objects).toEqual([]);
+  });
+
   it('synchronizes within tolerance, uses each message once, and keeps samples inside their segments', async () => {
     const table = readManifest((await app.datasets.manifestBytes(admin, built.id)).bytes);
     const time = column(table, 'time_ns') as bigint[];
@@ -235,6 +249,7 @@ describe('dataset builds', () => {
   it('gives the same id when the same definition is built again over the same recordings', async () => {
     const again = await settled(app, await app.datasets.submit(admin, { definition }));
     expect(again.result).toEqual(built);
+    expect((await app.objects.list(`dataset-builds/${again.id}/`)).objects).toEqual([]);
     const versions = await app.datasets.list(admin);
     expect(versions.items.filter((v) => v.id === built.id)).toHaveLength(1);
   });

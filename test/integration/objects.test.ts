@@ -439,6 +439,52 @@ const cases = {
     expect((await collect(await store.get('dup/three'))).equals(bytes)).toBe(true);
   },
 
+  'copies a key to another without writing its content again; the copy outlives its source': async (
+    harness,
+  ) => {
+    const { store } = harness;
+    const bytes = randomBytes(20_000);
+    const original = await store.put('copy/from', chunked(bytes, 3000), {
+      contentType: 'application/vnd.apache.parquet',
+    });
+    const copied = await store.copy('copy/from', 'copy/to');
+    expect(copied).toMatchObject({
+      key: 'copy/to',
+      sha256: sha256(bytes),
+      size: bytes.byteLength,
+      contentType: 'application/vnd.apache.parquet',
+    });
+    expect(await store.head('copy/to')).toEqual(copied);
+    expect(await store.head('copy/from')).toEqual(original);
+    expect(await harness.blobs()).toEqual([sha256(bytes)]);
+    await store.delete('copy/from');
+    await store.collectGarbage({ olderThan: new Date(Date.now() + 60_000) });
+    expect((await collect(await store.get('copy/to'))).equals(bytes)).toBe(true);
+    const missing = await store
+      .copy('copy/absent', 'copy/other')
+      .catch((caught: unknown) => caught);
+    expect(missing).toBeInstanceOf(NotFound);
+    expect(String(missing)).toContain('copy/absent');
+    expect(await store.head('copy/other')).toBeUndefined();
+    expect(await harness.temporaries()).toEqual([]);
+  },
+
+  'a copy counts as a fresh write of its blob for collectGarbage': async (harness) => {
+    const { store } = harness;
+    const bytes = randomBytes(5000);
+    await store.put('aged/from', bytes);
+    // The blob must be older than the cutoff (timestamps may be whole seconds).
+    await sleep(1_100);
+    const cutoff = new Date();
+    await store.copy('aged/from', 'aged/to');
+    // With both refs gone the blob stands as it would for a collection that listed refs before
+    // the copy wrote its ref and after its source was deleted: only its time can keep it.
+    await store.delete('aged/from');
+    await store.delete('aged/to');
+    expect(await store.collectGarbage({ olderThan: cutoff })).toMatchObject({ blobsRemoved: 0 });
+    expect(await harness.blobs()).toEqual([sha256(bytes)]);
+  },
+
   'collectGarbage removes unreferenced blobs only, after the grace period': async (harness) => {
     const { store } = harness;
     const kept = randomBytes(1000);
@@ -536,22 +582,24 @@ const cases = {
 
   'rejects invalid keys before touching storage': async (harness) => {
     const { store } = harness;
-    const operations = (key: string) => [
-      () => store.put(key, Buffer.from('x')),
-      () => store.get(key),
-      () => store.getRange(key, 0, 1),
-      () => store.open(key),
-      () => store.head(key),
-      () => store.delete(key),
+    const operations = (key: string): [() => Promise<unknown>, string][] => [
+      [() => store.put(key, Buffer.from('x')), 'key'],
+      [() => store.get(key), 'key'],
+      [() => store.getRange(key, 0, 1), 'key'],
+      [() => store.open(key), 'key'],
+      [() => store.head(key), 'key'],
+      [() => store.delete(key), 'key'],
+      [() => store.copy(key, 'valid'), 'from'],
+      [() => store.copy('valid', key), 'to'],
     ];
     const rejectsAll = async (key: string) => {
-      for (const operation of operations(key)) {
+      for (const [operation, field] of operations(key)) {
         const error = await operation().then(
           () => undefined,
           (caught: unknown) => caught,
         );
         expect(error, JSON.stringify(key)).toBeInstanceOf(InvalidInput);
-        expect(error).toMatchObject({ details: { field: 'key' } });
+        expect(error).toMatchObject({ details: { field } });
       }
     };
     for (const key of invalidKeys) await rejectsAll(key);
@@ -884,6 +932,8 @@ describe('S3 test server', () => {
       "s3rver lists a key before keys it is a prefix of only by its on-disk file names (so 'a/x' comes before 'a-b'), and answers 500 to a StartAfter that is both an object and a prefix",
     'random keys list in key order, page by page':
       "s3rver sorts listings by its on-disk file names (each suffixed '._S3rver_object'), not by key, so keys that are prefixes of sibling keys come out of order",
+    'a copy counts as a fresh write of its blob for collectGarbage':
+      's3rver copies an object onto itself by rewriting its metadata only, so its LastModified (the mtime of its file) stays as it was; S3 gives such a copy a new LastModified. The S3 specifics check that a copy makes that request',
   });
 
   describe('object store: S3 specifics', () => {
@@ -949,6 +999,30 @@ describe('S3 test server', () => {
         (command) => command.name === 'GetObjectCommand' && command.input.Range !== undefined,
       );
       expect(rangeRead.at(-1)?.input.Range).toBe(`bytes=${5 * MiB - 10}-${5 * MiB + 9}`);
+    });
+
+    it('copies a key by copying its blob onto itself, then writing the new ref', async () => {
+      const { store, commands, prefix } = recordedStore();
+      const info = await store.put('copy/from', randomBytes(1000));
+      commands.length = 0;
+      await store.copy('copy/from', 'copy/to');
+      const blob = `${prefix}/blobs/sha256/${info.sha256.slice(0, 2)}/${info.sha256}`;
+      const touch = commands.findIndex((command) => command.name === 'CopyObjectCommand');
+      expect(commands[touch]?.input).toMatchObject({
+        Key: blob,
+        CopySource: `${server?.bucket}/${blob}`,
+        MetadataDirective: 'REPLACE',
+      });
+      const ref = commands.findIndex(
+        (command) =>
+          command.name === 'PutObjectCommand' && command.input.Key === `${prefix}/refs/copy/to`,
+      );
+      expect(touch).toBeGreaterThanOrEqual(0);
+      expect(ref).toBeGreaterThan(touch);
+      const blobReads = commands.filter(
+        (command) => command.name === 'GetObjectCommand' && command.input.Key === blob,
+      );
+      expect(blobReads).toEqual([]);
     });
 
     it('copies blobs over the single-copy limit with UploadPartCopy; s3rver answers 501, and the put fails cleanly', async () => {

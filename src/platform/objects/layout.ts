@@ -87,8 +87,8 @@ export function decodeRef(bytes: Uint8Array, key: string, where: string): Object
 export interface GarbageCollectionOptions {
   /**
    * Only blobs and temporary files last written before this instant are removed (default: one
-   * hour ago). Every put rewrites its blob before it writes its ref, so a put in flight keeps
-   * its blob as long as it finishes within this grace period.
+   * hour ago). Every put rewrites its blob (and every copy touches it) before it writes its
+   * ref, so a put or copy in flight keeps its blob as long as it finishes within this period.
    */
   readonly olderThan?: Date;
 }

@@ -22,6 +22,7 @@ import {
   rename,
   rmdir,
   unlink,
+  utimes,
 } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -340,6 +341,21 @@ export class LocalObjectStore implements ObjectStore, GarbageCollecting {
     return info;
   }
 
+  async copy(from: string, to: string): Promise<ObjectInfo> {
+    validateKey(from, 'from');
+    validateKey(to, 'to');
+    // The new ref names a blob this call did not write. Touching the blob before writing the
+    // ref gives it the fresh modification time a put's rename gives, so collectGarbage keeps it
+    // even if it missed the new ref and `from` is deleted meanwhile (docs/adr/012).
+    const { info: source } = await this.atBlob(from, 'touch', async (path) => {
+      const now = new Date();
+      await utimes(path, now, now);
+    });
+    const info: ObjectInfo = { ...source, key: to, createdAt: new Date() };
+    await this.writeRef(info);
+    return info;
+  }
+
   async get(key: string): Promise<AsyncIterable<Uint8Array>> {
     validateKey(key);
     const { handle } = await this.openBlob(key);
@@ -429,8 +445,9 @@ export class LocalObjectStore implements ObjectStore, GarbageCollecting {
    *
    * Safe against concurrent puts: refs are read before blobs are examined, so a put whose ref
    * is missed wrote its blob after the scan began, and every put renames its blob into place
-   * (a fresh modification time) before writing its ref. A candidate blob is first renamed away
-   * and its time checked again; a put that replaced it in between gets it renamed back.
+   * (a fresh modification time) before writing its ref, as every copy touches its blob. A
+   * candidate blob is first renamed away and its time checked again; a put that replaced it in
+   * between gets it renamed back.
    */
   async collectGarbage(options: GarbageCollectionOptions = {}): Promise<GarbageReport> {
     const cutoff = options.olderThan ?? new Date(Date.now() - defaultGraceMs);
@@ -593,21 +610,38 @@ export class LocalObjectStore implements ObjectStore, GarbageCollecting {
     return decodeRef(bytes, key, this.relative(path));
   }
 
-  /**
-   * Resolves a key to its ref and an open descriptor of its blob. A blob can be missing for an
-   * instant while collectGarbage checks it (it renames a candidate away and back), so a missing
-   * blob is retried before it is reported as damage.
-   */
+  /** Resolves a key to its ref and an open descriptor of its blob. */
   private async openBlob(key: string): Promise<{ info: ObjectInfo; handle: FileHandle }> {
+    const { info, value: handle } = await this.atBlob(key, 'open', (path) => open(path, 'r'));
+    const { size } = await handle.stat();
+    if (size !== info.size) {
+      await handle.close();
+      throw new Internal(
+        `blob ${info.sha256} of object '${key}' has ${size} bytes, its ref records ${info.size}`,
+        { key, sha256: info.sha256 },
+      );
+    }
+    return { info, handle };
+  }
+
+  /**
+   * Resolves a key to its ref and runs `use` on the path of its blob. A blob can be missing for
+   * an instant while collectGarbage checks it (it renames a candidate away and back), so a
+   * missing blob is retried before it is reported as damage.
+   */
+  private async atBlob<T>(
+    key: string,
+    action: string,
+    use: (path: string) => Promise<T>,
+  ): Promise<{ info: ObjectInfo; value: T }> {
     for (let attempt = 1; ; attempt += 1) {
       const info = await this.readRef(key);
       if (info === undefined) throw new NotFound('object', key);
       const path = join(this.root, blobName(info.sha256));
-      let handle: FileHandle;
       try {
-        handle = await open(path, 'r');
+        return { info, value: await use(path) };
       } catch (error) {
-        if (errno(error) !== 'ENOENT') throw this.failure(error, 'open', path);
+        if (errno(error) !== 'ENOENT') throw this.failure(error, action, path);
         if (attempt < 5) {
           await sleep(10 * attempt);
           continue;
@@ -617,15 +651,6 @@ export class LocalObjectStore implements ObjectStore, GarbageCollecting {
           sha256: info.sha256,
         });
       }
-      const { size } = await handle.stat();
-      if (size !== info.size) {
-        await handle.close();
-        throw new Internal(
-          `blob ${info.sha256} of object '${key}' has ${size} bytes, its ref records ${info.size}`,
-          { key, sha256: info.sha256 },
-        );
-      }
-      return { info, handle };
     }
   }
 

@@ -58,6 +58,11 @@ export interface ObjectStore {
   readonly location: string;
   /** Writes an object atomically, computing its sha256 while streaming. */
   put(key: string, body: ObjectBody, options?: PutOptions): Promise<ObjectInfo>;
+  /**
+   * Gives `to` the content and content type of `from` without reading or hashing the bytes
+   * again: the new key names the blob `from` names. NotFound when `from` is absent.
+   */
+  copy(from: string, to: string): Promise<ObjectInfo>;
   /** Streams a whole object; NotFound when absent. */
   get(key: string): Promise<AsyncIterable<Uint8Array>>;
   /** Reads a byte range; NotFound when absent, InvalidInput when the range starts past the end. */

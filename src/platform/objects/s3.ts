@@ -296,16 +296,7 @@ export class S3ObjectStore implements ObjectStore, GarbageCollecting {
       // fresh modification time keeps a concurrent collectGarbage off it.
       await this.writeBlob(sha256, source);
       const info: ObjectInfo = { key, size, sha256, contentType, createdAt: new Date() };
-      await this.send('write the ref of', key, () =>
-        this.client.send(
-          new PutObjectCommand({
-            Bucket: this.bucket,
-            Key: this.refKey(key),
-            Body: encodeRef(info),
-            ContentType: 'application/json',
-          }),
-        ),
-      );
+      await this.writeRef(info);
       // collectGarbage may have removed the blob between its check and its delete; the source
       // is still at hand, so the put repairs that before it reports success.
       if ((await this.headObject(this.blobKey(sha256))) === undefined)
@@ -314,6 +305,41 @@ export class S3ObjectStore implements ObjectStore, GarbageCollecting {
     } finally {
       if (source.kind === 'temporary') await this.deleteQuietly(source.key);
     }
+  }
+
+  async copy(from: string, to: string): Promise<ObjectInfo> {
+    validateKey(from, 'from');
+    validateKey(to, 'to');
+    const source = await this.requireRef(from);
+    const blob = this.blobKey(source.sha256);
+    // The new ref names a blob this call did not write. Copying the blob onto itself (server
+    // side) before writing the ref gives it the fresh LastModified a put's write gives, so
+    // collectGarbage keeps it even if it missed the new ref and `from` is deleted meanwhile
+    // (docs/adr/012). S3 refuses a copy onto itself that changes nothing, hence REPLACE.
+    if (source.size <= this.singleCopyLimit) {
+      await this.send('touch', blob, async () => {
+        try {
+          await this.client.send(
+            new CopyObjectCommand({
+              Bucket: this.bucket,
+              Key: blob,
+              CopySource: this.copySource(blob),
+              MetadataDirective: 'REPLACE',
+            }),
+          );
+        } catch (error) {
+          if (isMissing(error)) throw this.missingBlob(source);
+          throw error;
+        }
+      });
+    } else {
+      await this.copyInParts(blob, blob, source.size);
+    }
+    const info: ObjectInfo = { ...source, key: to, createdAt: new Date() };
+    await this.writeRef(info);
+    // Unlike a put, a copy holds no source to rewrite a blob collected in between from.
+    if ((await this.headObject(blob)) === undefined) throw this.missingBlob(source);
+    return info;
   }
 
   async get(key: string): Promise<AsyncIterable<Uint8Array>> {
@@ -406,10 +432,11 @@ export class S3ObjectStore implements ObjectStore, GarbageCollecting {
    * temporary uploads older than that.
    *
    * Safe against concurrent puts: refs are listed before blobs, every put rewrites its blob
-   * (a fresh LastModified) before writing its ref, a candidate's time is checked again right
-   * before it is deleted, and a put checks after writing its ref that its blob still exists
-   * and rewrites it from the source it still holds if not. Incomplete multipart uploads of
-   * crashed writers are left to the bucket's AbortIncompleteMultipartUpload lifecycle rule.
+   * (a fresh LastModified) before writing its ref and every copy copies it onto itself, a
+   * candidate's time is checked again right before it is deleted, and a put checks after
+   * writing its ref that its blob still exists and rewrites it from the source it still holds
+   * if not. Incomplete multipart uploads of crashed writers are left to the bucket's
+   * AbortIncompleteMultipartUpload lifecycle rule.
    */
   async collectGarbage(options: GarbageCollectionOptions = {}): Promise<GarbageReport> {
     const cutoff = options.olderThan ?? new Date(Date.now() - defaultGraceMs);
@@ -670,6 +697,19 @@ export class S3ObjectStore implements ObjectStore, GarbageCollecting {
         .catch(() => undefined);
       throw error;
     }
+  }
+
+  private async writeRef(info: ObjectInfo): Promise<void> {
+    await this.send('write the ref of', info.key, () =>
+      this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: this.refKey(info.key),
+          Body: encodeRef(info),
+          ContentType: 'application/json',
+        }),
+      ),
+    );
   }
 
   private async readRef(key: string): Promise<ObjectInfo | undefined> {
