@@ -789,8 +789,10 @@ describe('object store: local files, crash safety', () => {
     expect(await exited).toBe('SIGKILL');
     const leftovers = await harness.temporaries();
     expect(leftovers).toHaveLength(1);
+    // The store reports a chunk once its write is issued; the last 1 MiB chunk may still have
+    // been in flight when the writer died.
     expect((await stat(join(root, 'tmp', leftovers[0] ?? ''))).size).toBeGreaterThanOrEqual(
-      8 * MiB,
+      7 * MiB,
     );
     expect(await harness.store.head('victim')).toEqual(before);
 
