@@ -6,10 +6,11 @@
  *
  * The fleet (`planFleet`, one recording per vehicle, `writeRecordingFile`) is generated and
  * ingested once and cached under `.bench/catalog/build-fleet-<key>/` (git-ignored): the SQLite
- * file and the object store after ingest, keyed by the fleet, the generator options and the
- * migrations. Every run builds in a fresh home holding a copy of that SQLite file and hard links
- * to the object store's files (the store never writes a file in place: it renames new files over
- * old ones, so the cache stays as it was). `fresh` ingests anew and removes the cache afterwards.
+ * file and the object store after ingest, keyed by the fleet, the generator's effective options,
+ * the clocks of the fleet's rigs and the migrations. Every run builds in a fresh home holding a
+ * copy of that SQLite file and hard links to the object store's files (the store never writes a
+ * file in place: it renames new files over old ones, so the cache stays as it was). `fresh`
+ * ingests anew and removes the cache afterwards.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -43,7 +44,13 @@ import {
   type ObjectStore,
   type Task,
 } from '../../src/platform/index.js';
-import { planFleet, readTimelines, writeRecordingFile } from '../../src/recordings/index.js';
+import {
+  createRig,
+  generateDefaults,
+  planFleet,
+  readTimelines,
+  writeRecordingFile,
+} from '../../src/recordings/index.js';
 
 const load = () =>
   loadavg()
@@ -192,11 +199,18 @@ async function cachedFleet(
   minutes: number,
   fresh: boolean,
 ): Promise<{ dir: string; setup: FleetSetup; reused: boolean }> {
+  const fleet = { seed: 2026, vehicles, minutes };
+  // The defaults and the rigs' clocks change what a fleet's files hold for the same options.
+  const effectiveOptions = { ...generateDefaults, ...generatorOptions };
+  const clocks = planFleet(fleet).map((plan) =>
+    createRig(plan.seed, plan.vehicleId, effectiveOptions).sensors.map((s) => s.clock),
+  );
   const key = createHash('sha256')
     .update(
       JSON.stringify({
-        fleet: { seed: 2026, vehicles, minutes },
-        generatorOptions,
+        fleet,
+        generatorOptions: effectiveOptions,
+        clocks,
         migrations: allMigrations.map((m) => m.name),
       }),
     )

@@ -1,8 +1,10 @@
 export { Random, deriveSeed } from './generator/random.js';
 export {
   createRig,
+  gpsLeapSecondsNs,
   type CameraFormat,
   type ClockModel,
+  type GnssTimeScale,
   type Rig,
   type RigOptions,
   type RigSensor,

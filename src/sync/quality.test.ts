@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { createRig, rigTimeline } from '../recordings/index.js';
+import {
+  createRig,
+  planFleet,
+  rigTimeline,
+  type GnssTimeScale,
+  type RecordingPlan,
+} from '../recordings/index.js';
+import { reportFromColumns } from './columns.js';
 import { SyncAnalyzer, type SyncQualityReport } from './quality.js';
 import { TimeBase } from './time.js';
 
@@ -144,6 +151,34 @@ describe('sync quality report', () => {
       );
       const sensor = rig.sensors.find((x) => x.id === timeline.sensorId)!;
       expect(rate.nominalRateHz / sensor.rateHz).toBeCloseTo(1, 2);
+    }
+  });
+
+  it('scores a generated fleet as healthy, and fails it when its GNSS stamps GPS time', () => {
+    // As ingest scores a recording: every stamped sensor but the CAN bus, against the lidar.
+    const scoreOf = (plan: RecordingPlan, gnssTime: GnssTimeScale): SyncQualityReport => {
+      const rig = createRig(plan.seed, plan.vehicleId, { gnssTime });
+      const sensors = rig.sensors.filter((s) => s.kind !== 'can').map((s) => s.id);
+      const absolute = (times: Float64Array): BigInt64Array =>
+        BigInt64Array.from(times, (t) => plan.startTimeNs + BigInt(Math.round(t)));
+      return reportFromColumns(
+        rigTimeline(rig, plan.durationNs, sensors).map((t) => ({
+          name: t.sensorId,
+          logTimes: absolute(t.logNs),
+          stamps: absolute(t.stampNs),
+          stampFromHeader: true,
+        })),
+        { file: plan.fileName, reference: 'lidar_top' },
+      );
+    };
+    for (const plan of planFleet({ seed: 2026, vehicles: 4, minutes: 1 })) {
+      const healthy = scoreOf(plan, 'utc');
+      expect(healthy.score, plan.vehicleId).toBeGreaterThanOrEqual(90);
+      expect(healthy.passed).toBe(true);
+      const faulty = scoreOf(plan, 'gps');
+      const gnss = faulty.channels.find((c) => c.name === 'gnss')!;
+      expect(faulty.score, plan.vehicleId).toBe(gnss.sync!.score);
+      expect(faulty.score, plan.vehicleId).toBeLessThan(80);
     }
   });
 

@@ -109,16 +109,16 @@ describe('demo seeding', () => {
     expect(product.slos.requiredSensors).toContain('camera');
     expect(product.slos.minSyncScore).toBeGreaterThan(0);
     expect(product.quality.checkedAt).not.toBeNull();
-    // The contract is checked against each recording's sync report: the status follows the scores.
+    // The contract is checked against each recording's sync report; a healthy rig meets it.
     const team = await app.identity.findTeamByName(demoNames.team);
     const recordings = (await app.recordings.list({ teamIds: [team.id], limit: 100 })).items;
-    const scores = recordings.map((r) => r.sync?.score);
-    expect(scores.every((score) => typeof score === 'number')).toBe(true);
-    const below = scores.filter((score) => score! < product.slos.minSyncScore!).length;
-    expect(product.quality.failures.map((f) => [f.check, f.recordings])).toEqual(
-      below === 0 ? [] : [['sync-score', below]],
-    );
-    expect(product.quality.status).toBe(below === 0 ? 'passing' : 'failing');
+    for (const recording of recordings) {
+      expect(recording.sync?.score, recording.name).toBeGreaterThanOrEqual(
+        product.slos.minSyncScore!,
+      );
+    }
+    expect(product.quality.failures).toEqual([]);
+    expect(product.quality.status).toBe('passing');
     expect(product.grants.map((g) => g.teamName)).toEqual([demoNames.trainingTeam]);
   });
 

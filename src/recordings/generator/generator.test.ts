@@ -397,6 +397,7 @@ describe('generateRecording', () => {
       [{ lidarColumns: 0 }, 'lidarColumns'],
       [{ cameraWidth: 1.5 }, 'cameraWidth'],
       [{ chunkSize: 10 }, 'chunkSize'],
+      [{ gnssTime: 'tai' } as unknown as GenerateOptions, 'gnssTime'],
     ] as const) {
       const error = await generateRecording(plan, sink, options).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InvalidInput);

@@ -14,6 +14,7 @@ import {
   createRig,
   type CameraFormat,
   type ClockModel,
+  type GnssTimeScale,
   type Rig,
   type RigSensor,
   type SensorKind,
@@ -41,6 +42,8 @@ export interface GenerateOptions {
    */
   readonly summary?: boolean;
   readonly cameraFormat?: CameraFormat;
+  /** Time scale of the GNSS stamps (default `utc`); `gps` injects the missing-leap-seconds fault. */
+  readonly gnssTime?: GnssTimeScale;
   readonly cameraWidth?: number;
   readonly cameraHeight?: number;
   /** Distinct frames rendered per camera and cycled (default 3). */
@@ -58,6 +61,7 @@ export const generateDefaults = {
   compression: 'zstd',
   summary: true,
   cameraFormat: 'jpeg',
+  gnssTime: 'utc',
   cameraWidth: 320,
   cameraHeight: 200,
   cameraPoolSize: 3,
@@ -102,8 +106,16 @@ const numericLimits = {
   chunkSize: [1024, 256 * 1024 * 1024],
 } as const;
 
-/** Checks the numeric options, naming the offending one. */
+const gnssTimeScales: readonly GnssTimeScale[] = ['utc', 'gps'];
+
+/** Checks the numeric options and the GNSS time scale, naming the offending one. */
 export function validateGenerateOptions(options: GenerateOptions): void {
+  if (options.gnssTime !== undefined && !gnssTimeScales.includes(options.gnssTime)) {
+    throw new InvalidInput(
+      `gnssTime must be one of ${gnssTimeScales.join(', ')}, got ${String(options.gnssTime)}`,
+      'gnssTime',
+    );
+  }
   for (const [field, [min, max]] of Object.entries(numericLimits)) {
     const value = options[field as keyof typeof numericLimits];
     if (value === undefined) continue;
@@ -257,6 +269,7 @@ function metadataRecords(
         ['compression', options.compression],
         ['summary', String(options.summary)],
         ['camera_format', options.cameraFormat],
+        ['gnss_time', options.gnssTime],
       ]),
     },
   ];
@@ -338,6 +351,7 @@ export async function generateRecording(
     compression: options.compression ?? generateDefaults.compression,
     summary: options.summary ?? generateDefaults.summary,
     cameraFormat: options.cameraFormat ?? generateDefaults.cameraFormat,
+    gnssTime: options.gnssTime ?? generateDefaults.gnssTime,
     cameraWidth: options.cameraWidth ?? generateDefaults.cameraWidth,
     cameraHeight: options.cameraHeight ?? generateDefaults.cameraHeight,
     cameraPoolSize: options.cameraPoolSize ?? generateDefaults.cameraPoolSize,
@@ -346,7 +360,10 @@ export async function generateRecording(
     chunkSize: options.chunkSize ?? generateDefaults.chunkSize,
   };
   const { seed, vehicleId } = plan;
-  const rig = createRig(seed, vehicleId, { cameraFormat: settings.cameraFormat });
+  const rig = createRig(seed, vehicleId, {
+    cameraFormat: settings.cameraFormat,
+    gnssTime: settings.gnssTime,
+  });
 
   let position = 0n;
   const writable: IWritable = {

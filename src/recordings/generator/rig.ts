@@ -9,6 +9,17 @@ export type SensorKind = 'camera' | 'lidar' | 'radar' | 'imu' | 'gnss' | 'can';
 export type CameraFormat = 'jpeg' | 'raw';
 
 /**
+ * The time scale of the GNSS receiver's header stamps. `utc`: the driver stamps the fix in UTC,
+ * the receiver's GPS time less the leap seconds it broadcasts, as ROS `NavSatFix` stamps are, so
+ * the fix shares the other sensors' clock. `gps`: a driver that skips that conversion, a known
+ * fault that puts every fix `gpsLeapSecondsNs` ahead of the rest of the rig.
+ */
+export type GnssTimeScale = 'utc' | 'gps';
+
+/** GPS time minus UTC since 2017-01-01 (no leap second has been added since). */
+export const gpsLeapSecondsNs = 18e9;
+
+/**
  * The true timing of one clocked source, all set by the seed. Times are nanoseconds relative to
  * the recording's reference start (log time 0); the reference clock is the logger's (log time).
  *
@@ -170,9 +181,15 @@ function signedLogUniform(random: Random, lo: number, hi: number): number {
 /**
  * Draws the clock of one source. The ranges are those of real rigs: PTP-synchronised cameras and
  * lidar sit within milliseconds, free-running radars, IMU and CAN interfaces are off by up to
- * seconds and drift by tens of ppm, the GNSS receiver stamps in GPS time (18 s ahead of UTC).
+ * seconds and drift by tens of ppm, the GNSS receiver is disciplined by the satellites to within
+ * microseconds of UTC, or sits the leap seconds ahead when it stamps GPS time.
  */
-function drawClock(kind: SensorKind, rateHz: number, random: Random): ClockModel {
+function drawClock(
+  kind: SensorKind,
+  rateHz: number,
+  random: Random,
+  gnssTime: GnssTimeScale,
+): ClockModel {
   const periodNs = 1e9 / rateHz;
   const phaseNs = random.range(0, periodNs);
   const base = { periodNs, phaseNs };
@@ -233,7 +250,7 @@ function drawClock(kind: SensorKind, rateHz: number, random: Random): ClockModel
     case 'gnss':
       return {
         ...base,
-        offsetNs: 18_000 * ms + random.range(-0.05 * ms, 0.05 * ms),
+        offsetNs: (gnssTime === 'gps' ? gpsLeapSecondsNs : 0) + random.range(-0.05 * ms, 0.05 * ms),
         driftPpm: random.range(-0.02, 0.02),
         stampJitterNs: random.range(1 * us, 5 * us),
         stampResolutionNs: 1 * us,
@@ -263,6 +280,8 @@ function drawClock(kind: SensorKind, rateHz: number, random: Random): ClockModel
 /** Options of `createRig`. */
 export interface RigOptions {
   readonly cameraFormat?: CameraFormat;
+  /** `utc` unless given; `gps` injects the unconverted-GPS-time fault. */
+  readonly gnssTime?: GnssTimeScale;
 }
 
 /**
@@ -272,12 +291,13 @@ export interface RigOptions {
  */
 export function createRig(seed: number, vehicleId: string, options: RigOptions = {}): Rig {
   const cameraFormat = options.cameraFormat ?? 'jpeg';
+  const gnssTime = options.gnssTime ?? 'utc';
   const sensors = templates(cameraFormat).map((template): RigSensor => {
     const random = Random.derive(seed, 'rig', vehicleId, template.id);
     return {
       ...template,
       schemaName: schemaOf(template.kind, cameraFormat),
-      clock: drawClock(template.kind, template.rateHz, random),
+      clock: drawClock(template.kind, template.rateHz, random, gnssTime),
     };
   });
   return { seed, vehicleId, sensors };

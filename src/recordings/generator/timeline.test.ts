@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createRig, type RigSensor } from './rig.js';
+import { createRig, gpsLeapSecondsNs, type RigSensor } from './rig.js';
 import { rigTimeline, type SensorTimeline } from './timeline.js';
 
 const minute = 60e9;
@@ -54,6 +54,17 @@ describe('rig', () => {
     const c = createRig(6, 'veh-002').sensors.map((s) => s.clock.offsetNs);
     expect(a).not.toEqual(b);
     expect(a).not.toEqual(c);
+  });
+
+  it('stamps GNSS fixes in UTC, and in GPS time (the leap seconds ahead) only when asked', () => {
+    for (const vehicle of ['veh-001', 'veh-002', 'veh-003']) {
+      const utc = createRig(7, vehicle).sensors.find((s) => s.kind === 'gnss')!.clock;
+      expect(Math.abs(utc.offsetNs)).toBeLessThanOrEqual(0.05e6);
+      const gps = createRig(7, vehicle, { gnssTime: 'gps' }).sensors.find(
+        (s) => s.kind === 'gnss',
+      )!.clock;
+      expect(gps).toEqual({ ...utc, offsetNs: utc.offsetNs + gpsLeapSecondsNs });
+    }
   });
 
   it('gives every source a header stamp that differs from log time by ms to s', () => {
