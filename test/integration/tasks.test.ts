@@ -103,6 +103,32 @@ for (const implementation of storeImplementations) {
       expect(done.finishedAt).not.toBeNull();
     });
 
+    it('shows a succeeded task complete though its last report named a step it began', async () => {
+      startWorker({
+        steps: async (_payload, context) => {
+          context.progress(2, 3, 'writing the summary');
+          return { written: true };
+        },
+        counted: async (_payload, context) => {
+          context.progress(120, 0, '120 messages read');
+          return null;
+        },
+      });
+      const steps = await queue.enqueue({ kind: 'steps', payload: {}, createdBy: 'user:u1' });
+      const counted = await queue.enqueue({ kind: 'counted', payload: {}, createdBy: 'user:u1' });
+      expect((await settled(steps.id)).progress).toEqual({
+        done: 3,
+        total: 3,
+        message: 'writing the summary',
+      });
+      // Without a total there is nothing to complete: the count stays as reported.
+      expect((await settled(counted.id)).progress).toEqual({
+        done: 120,
+        total: 0,
+        message: '120 messages read',
+      });
+    });
+
     it('returns the existing task for a repeated idempotency key', async () => {
       const first = await queue.enqueue({
         kind: 'sum',

@@ -264,6 +264,13 @@ export class TaskWorker {
       .updateTable('tasks')
       .set({
         status,
+        // A task that succeeded did all its work, whatever step it last reported: its progress
+        // reads complete rather than stopping at the last step's start.
+        ...(status === 'succeeded'
+          ? {
+              progress_done: sql<number>`case when progress_total > 0 then progress_total else progress_done end`,
+            }
+          : {}),
         result: result === null ? null : JSON.stringify(result),
         error: error === null ? null : JSON.stringify(error),
         finished_at: now,
