@@ -30,6 +30,7 @@ export type { SqliteDatabase, SqlValue } from './ros2/sqlite.js';
 export { createMessageDecoder } from './decode/decoder.js';
 export type { DecodeContext, MessageDecoder, SchemaSource } from './decode/decoder.js';
 export { createStampExtractor, decodedStamp, timeValue } from './decode/stamp.js';
+export { primitiveSizes, readUint32 } from './decode/primitives.js';
 export type { Stamp, StampExtractor } from './decode/stamp.js';
 export {
   Mdf4File,

@@ -9,6 +9,7 @@ import type { MessageDefinition } from '@foxglove/message-definition';
 import { Unsupported } from '../../platform/errors.js';
 import type { RecordedMessage } from '../source.js';
 import { createMessageDecoder, rosDefinitions } from './decoder.js';
+import { primitiveSizes, readUint32 } from './primitives.js';
 import type { DecodeContext, MessageDecoder, SchemaSource } from './decoder.js';
 
 /** An acquisition time, and whether it came from the message itself. */
@@ -29,23 +30,6 @@ export interface StampExtractor {
 }
 
 const NS = 1_000_000_000n;
-
-/** Byte sizes of fixed-size primitive fields, for locating a stamp behind them. */
-const primitiveSizes: Readonly<Record<string, number>> = {
-  bool: 1,
-  int8: 1,
-  uint8: 1,
-  byte: 1,
-  char: 1,
-  int16: 2,
-  uint16: 2,
-  int32: 4,
-  uint32: 4,
-  float32: 4,
-  int64: 8,
-  uint64: 8,
-  float64: 8,
-};
 
 const STAMP_NAMES = new Set(['stamp', 'timestamp']);
 
@@ -89,13 +73,6 @@ function hasStampField(definitions: readonly MessageDefinition[]): boolean {
       ((f.name === 'header' && f.isComplex === true) ||
         (STAMP_NAMES.has(f.name) && f.type === 'time')),
   );
-}
-
-/** An unsigned 32-bit integer from raw bytes; cheaper than a DataView per message. */
-function uint32(data: Uint8Array, at: number, little: boolean): number {
-  return little
-    ? (data[at]! | (data[at + 1]! << 8) | (data[at + 2]! << 16) | (data[at + 3]! << 24)) >>> 0
-    : ((data[at]! << 24) | (data[at + 1]! << 16) | (data[at + 2]! << 8) | data[at + 3]!) >>> 0;
 }
 
 function stampOrLogTime(time: bigint | undefined, logTime: bigint): Stamp {
@@ -180,8 +157,8 @@ export function createStampExtractor(
       stamp: (message) => {
         const data = message.data;
         if (data.byteLength < offset + 8) return slow.stamp(message);
-        const sec = uint32(data, offset, true);
-        const nsec = uint32(data, offset + 4, true);
+        const sec = readUint32(data, offset, true);
+        const nsec = readUint32(data, offset + 4, true);
         if (nsec >= 1_000_000_000) return slow.stamp(message);
         return stampOrLogTime(BigInt(sec) * NS + BigInt(nsec), message.logTime);
       },
@@ -198,8 +175,8 @@ export function createStampExtractor(
       const plain = kind === 0 || kind === 1 || (offset === 0 && (kind === 6 || kind === 7));
       if (data.byteLength < 4 + offset + 8 || data[0] !== 0 || !plain) return slow.stamp(message);
       const little = kind === 1 || kind === 7;
-      const sec = uint32(data, 4 + offset, little);
-      const nsec = uint32(data, 8 + offset, little);
+      const sec = readUint32(data, 4 + offset, little);
+      const nsec = readUint32(data, 8 + offset, little);
       if (sec > 0x7fff_ffff || nsec >= 1_000_000_000) return slow.stamp(message);
       return stampOrLogTime(BigInt(sec) * NS + BigInt(nsec), message.logTime);
     },

@@ -9,6 +9,8 @@ import {
   type FrameLike,
   type MessageDecoder,
   type RecordedMessage,
+  primitiveSizes,
+  readUint32,
 } from '../../formats/index.js';
 import type { Sensor } from '../sensors.js';
 
@@ -171,22 +173,6 @@ function safeDecoder(channel: ChannelInfo, file: string): MessageDecoder | undef
 /** How the fields before a CAN frame's id are laid out: fixed-size fields and strings. */
 type Layout = ({ readonly size: number; readonly align: number } | 'string')[];
 
-const primitiveSizes: Readonly<Record<string, number>> = {
-  bool: 1,
-  int8: 1,
-  uint8: 1,
-  byte: 1,
-  char: 1,
-  int16: 2,
-  uint16: 2,
-  int32: 4,
-  uint32: 4,
-  float32: 4,
-  int64: 8,
-  uint64: 8,
-  float64: 8,
-};
-
 /**
  * Appends the layout of `fields` to `layout`, up to the field named `stop` when given; false
  * when a field has no simple layout (an array) or `stop` is not met.
@@ -220,10 +206,6 @@ function appendLayout(
   return stop === undefined;
 }
 
-function uint32le(data: Uint8Array, at: number): number {
-  return (data[at]! | (data[at + 1]! << 8) | (data[at + 2]! << 16) | (data[at + 3]! << 24)) >>> 0;
-}
-
 /**
  * Reads the `uint32 id` of a ROS CAN frame (`can_msgs/Frame` and alike) from its payload, when
  * the fields before it have a simple layout (a Header does); undefined when they do not. The
@@ -253,13 +235,13 @@ export function frameIdReader(
       if (field === 'string') {
         pos = aligned(pos, 4);
         if (pos + 4 > data.byteLength) return undefined;
-        pos += 4 + uint32le(data, pos);
+        pos += 4 + readUint32(data, pos, true);
       } else {
         pos = aligned(pos, field.align) + field.size;
       }
     }
     pos = aligned(pos, 4);
-    return pos + 4 > data.byteLength ? undefined : uint32le(data, pos);
+    return pos + 4 > data.byteLength ? undefined : readUint32(data, pos, true);
   };
 }
 
