@@ -60,9 +60,9 @@ import {
   openPostgresStore,
   openSqliteStore,
   operatorPrincipal,
-  type Principal,
   type Store,
 } from '../src/platform/index.js';
+import { member } from '../test/support/catalog.js';
 import { benchBuild, type BuildFigures } from './support/catalog-build.js';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)), '.bench', 'catalog');
@@ -528,16 +528,6 @@ async function fleetStore(kind: string, key: string): Promise<FleetStore> {
   } finally {
     await admin.end();
   }
-}
-
-function member(teamId: string, role: 'viewer' | 'data-steward', name: string): Principal {
-  return {
-    ref: `user:${name}`,
-    userId: name,
-    name,
-    platformAdmin: false,
-    memberships: [{ teamId, role }],
-  };
 }
 
 /**

@@ -6,12 +6,12 @@ import {
   matches,
   parseQuery,
   SearchService,
-  type SegmentFacts,
 } from '../../src/catalog/index.js';
 import {
   insertRecordings,
+  segmentFacts,
   syntheticRecording,
-  type SyntheticRecording,
+  type SyntheticSegmentFacts,
 } from '../../src/catalog/testing/fleet-metadata.js';
 import {
   IdentityService,
@@ -19,6 +19,7 @@ import {
   type Principal,
   type Store,
 } from '../../src/platform/index.js';
+import { member, searchAll } from '../support/catalog.js';
 import { postgresAvailable } from '../support/postgres.js';
 import { storeImplementations, type TestStore } from '../support/stores.js';
 
@@ -29,36 +30,6 @@ import { storeImplementations, type TestStore } from '../support/stores.js';
  */
 
 const admin = operatorPrincipal('test');
-
-function member(teamId: string, role: 'viewer' | 'data-steward', name: string): Principal {
-  return {
-    ref: `user:${name}`,
-    userId: name,
-    name,
-    platformAdmin: false,
-    memberships: [{ teamId, role }],
-  };
-}
-
-type Facts = SegmentFacts & { id: string; teamId: string };
-
-function factsOf(recording: SyntheticRecording): Facts[] {
-  return recording.segments.map((s) => ({
-    id: s.id,
-    teamId: recording.teamId,
-    tags: new Set(s.tags),
-    country: s.country,
-    daylight: s.daylight,
-    speedKmhMean: s.speedKmhMean,
-    speedKmhMax: s.speedKmhMax,
-    lat: s.lat,
-    lon: s.lon,
-    startMs: s.startMs,
-    endMs: s.endMs,
-    recordingId: recording.id,
-    vehicle: recording.vehicle,
-  }));
-}
 
 const leaf = fc.constantFrom(
   'night',
@@ -103,8 +74,8 @@ for (const implementation of storeImplementations) {
     let store: Store;
     let catalog: CatalogService;
     let planner: Principal;
-    let facts: Facts[];
-    let readable: (f: Facts) => boolean;
+    let facts: SyntheticSegmentFacts[];
+    let readable: (f: SyntheticSegmentFacts) => boolean;
 
     beforeAll(async () => {
       testStore = await implementation.create();
@@ -119,7 +90,7 @@ for (const implementation of storeImplementations) {
         syntheticRecording(i, { seed: 11, teamIds: [...teams.values()], vehicles: 12 }),
       );
       await insertRecordings(store, recordings);
-      facts = recordings.flatMap(factsOf);
+      facts = recordings.flatMap(segmentFacts);
 
       const steward = (team: string) => member(teams.get(team)!, 'data-steward', `${team}-s`);
       await catalog.createDomain(steward('perception'), {
@@ -169,21 +140,6 @@ for (const implementation of storeImplementations) {
       await testStore.dispose();
     });
 
-    async function searchAll(search: SearchService, text: string): Promise<string[]> {
-      const ids: string[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await search.search(planner, {
-          query: text,
-          limit: 23,
-          ...(cursor === undefined ? {} : { cursor }),
-        });
-        ids.push(...page.items.map((hit) => hit.id));
-        cursor = page.next ?? undefined;
-      } while (cursor !== undefined);
-      return ids;
-    }
-
     it('finds what the team may read of what the query matches, in id order, page by page (property)', async () => {
       const searches = [
         new SearchService(store, catalog),
@@ -196,7 +152,8 @@ for (const implementation of storeImplementations) {
             .filter((f) => matches(tree, f) && readable(f))
             .map((f) => f.id)
             .sort();
-          for (const search of searches) expect(await searchAll(search, text)).toEqual(expected);
+          for (const search of searches)
+            expect(await searchAll(search, planner, text, 23)).toEqual(expected);
         }),
         { numRuns: 60 },
       );

@@ -6,12 +6,13 @@ import {
   matches,
   parseQuery,
   SearchService,
-  type SegmentFacts,
 } from '../../src/catalog/index.js';
 import {
   insertRecordings,
+  segmentFacts,
   syntheticRecording,
   type SyntheticRecording,
+  type SyntheticSegmentFacts,
 } from '../../src/catalog/testing/fleet-metadata.js';
 import {
   Forbidden,
@@ -21,42 +22,12 @@ import {
   type Principal,
   type Store,
 } from '../../src/platform/index.js';
+import { member, searchAll } from '../support/catalog.js';
 import { postgresAvailable } from '../support/postgres.js';
 import { sharedDir } from '../support/shared.js';
 import { storeImplementations, type TestStore } from '../support/stores.js';
 
 const admin = operatorPrincipal('test');
-
-function member(
-  teamId: string,
-  role: 'viewer' | 'engineer' | 'data-steward',
-  name = 'u',
-): Principal {
-  return {
-    ref: `user:${name}`,
-    userId: name,
-    name,
-    platformAdmin: false,
-    memberships: [{ teamId, role }],
-  };
-}
-
-function factsOf(recording: SyntheticRecording): (SegmentFacts & { id: string })[] {
-  return recording.segments.map((s) => ({
-    id: s.id,
-    tags: new Set(s.tags),
-    country: s.country,
-    daylight: s.daylight,
-    speedKmhMean: s.speedKmhMean,
-    speedKmhMax: s.speedKmhMax,
-    lat: s.lat,
-    lon: s.lon,
-    startMs: s.startMs,
-    endMs: s.endMs,
-    recordingId: recording.id,
-    vehicle: recording.vehicle,
-  }));
-}
 
 for (const implementation of storeImplementations) {
   const available = implementation.name === 'sqlite' || (await postgresAvailable('catalog suite'));
@@ -92,22 +63,10 @@ for (const implementation of storeImplementations) {
       await testStore.dispose();
     });
 
-    const allFacts = (): (SegmentFacts & { id: string })[] => recordings.flatMap(factsOf);
+    const allFacts = (): SyntheticSegmentFacts[] => recordings.flatMap(segmentFacts);
 
-    async function searchAll(principal: Principal, query: string): Promise<string[]> {
-      const ids: string[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await search.search(principal, {
-          query,
-          limit: 37,
-          ...(cursor === undefined ? {} : { cursor }),
-        });
-        ids.push(...page.items.map((hit) => hit.id));
-        cursor = page.next ?? undefined;
-      } while (cursor !== undefined);
-      return ids;
-    }
+    const searchEverything = (principal: Principal, query: string): Promise<string[]> =>
+      searchAll(search, principal, query, 37);
 
     it('finds exactly the segments the in-memory evaluation matches, page by page (property)', async () => {
       const leaf = fc.constantFrom(
@@ -145,7 +104,7 @@ for (const implementation of storeImplementations) {
             .filter((f) => matches(tree, f))
             .map((f) => f.id)
             .sort();
-          expect(await searchAll(admin, query)).toEqual(expected);
+          expect(await searchEverything(admin, query)).toEqual(expected);
         }),
         { numRuns: 60 },
       );
@@ -179,7 +138,7 @@ for (const implementation of storeImplementations) {
     it('shows a team its own recordings and those of products granted to it, narrowed by the product query', async () => {
       const steward = member(perception, 'data-steward', 'steward');
       const planner = member(planning, 'viewer', 'planner');
-      const own = (await searchAll(planner, 'day or not day')).sort();
+      const own = (await searchEverything(planner, 'day or not day')).sort();
       const planningSegments = recordings
         .filter((r) => r.teamId === planning)
         .flatMap((r) => r.segments.map((s) => s.id))
@@ -201,14 +160,14 @@ for (const implementation of storeImplementations) {
           (r) => r.teamId === perception && r.channels.some((c) => c.sensor === 'lidar'),
         ).length,
       );
-      expect(await searchAll(planner, 'day or not day')).toEqual(own);
+      expect(await searchEverything(planner, 'day or not day')).toEqual(own);
       await expect(catalog.requireReadable(planner, 'de-night')).rejects.toThrow(Forbidden);
 
       await catalog.grant(steward, 'de-night', 'planning');
-      const granted = (await searchAll(planner, 'day or not day')).sort();
+      const granted = (await searchEverything(planner, 'day or not day')).sort();
       const deNight = recordings
         .filter((r) => r.teamId === perception && r.channels.some((c) => c.sensor === 'lidar'))
-        .flatMap(factsOf)
+        .flatMap(segmentFacts)
         .filter((f) => f.country === 'DE' && f.daylight === 'night')
         .map((f) => f.id);
       expect(deNight.length).toBeGreaterThan(0);
@@ -219,7 +178,7 @@ for (const implementation of storeImplementations) {
       );
 
       await catalog.revoke(steward, 'de-night', 'planning');
-      expect(await searchAll(planner, 'day or not day')).toEqual(own);
+      expect(await searchEverything(planner, 'day or not day')).toEqual(own);
       await expect(catalog.grant(planner, 'de-night', 'planning')).rejects.toThrow(Forbidden);
     });
 

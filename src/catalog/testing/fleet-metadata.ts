@@ -6,6 +6,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Store } from '../../platform/index.js';
 import { Random } from '../../recordings/index.js';
+import type { SegmentFacts } from '../query/evaluate.js';
 
 export interface SyntheticChannel {
   readonly key: number;
@@ -42,6 +43,28 @@ export interface SyntheticRecording {
   readonly country: string | null;
   readonly channels: readonly SyntheticChannel[];
   readonly segments: readonly SyntheticSegment[];
+}
+
+/** A synthetic segment as the in-memory query evaluation (`matches`) sees it, with its id and team. */
+export type SyntheticSegmentFacts = SegmentFacts & { readonly id: string; readonly teamId: string };
+
+/** The facts of each segment of a synthetic recording, for checking a search against `matches`. */
+export function segmentFacts(recording: SyntheticRecording): SyntheticSegmentFacts[] {
+  return recording.segments.map((s) => ({
+    id: s.id,
+    teamId: recording.teamId,
+    tags: new Set(s.tags),
+    country: s.country,
+    daylight: s.daylight,
+    speedKmhMean: s.speedKmhMean,
+    speedKmhMax: s.speedKmhMax,
+    lat: s.lat,
+    lon: s.lon,
+    startMs: s.startMs,
+    endMs: s.endMs,
+    recordingId: recording.id,
+    vehicle: recording.vehicle,
+  }));
 }
 
 const countries: readonly [code: string, weight: number, lat: number, lon: number][] = [
