@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
@@ -6,13 +6,19 @@ import { openApp } from '../../src/app/index.js';
 import { createLogger, loadConfig, operatorPrincipal } from '../../src/platform/index.js';
 import { createServer } from '../../src/server/index.js';
 
-// Usage: api-target.ts bare|sqlite|postgres — serves one benchmark target on a free port and
-// prints one JSON line {url, path, token} on stdout; runs until killed.
+// Usage: api-target.ts bare|bare-page|sqlite|postgres — serves one benchmark target on a free
+// port and prints one JSON line {url, path, token} on stdout; runs until killed. `bare-page`
+// serves the JSON text in BENCH_API_PAGE as its constant.
 const kind = process.argv[2] ?? 'bare';
 
-if (kind === 'bare') {
+if (kind === 'bare' || kind === 'bare-page') {
   const server = Fastify({ logger: false });
-  server.get('/constant', async () => ({ status: 'ok' }));
+  const page = process.env.BENCH_API_PAGE ?? '';
+  if (kind === 'bare') server.get('/constant', async () => ({ status: 'ok' }));
+  else
+    server.get('/constant', (_request, reply) =>
+      reply.type('application/json; charset=utf-8').send(page),
+    );
   await server.listen({ port: 0, host: '127.0.0.1' });
   const address = server.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
@@ -58,4 +64,14 @@ if (kind === 'bare') {
   process.stdout.write(
     `${JSON.stringify({ url: `http://127.0.0.1:${port}`, path: '/teams?limit=20', token: token.secret, schema: env.DRIVETRAIN_DATABASE_SCHEMA })}\n`,
   );
+  // The bench stops a target with SIGTERM; its data directory goes with it.
+  process.once('SIGTERM', () => {
+    void server
+      .close()
+      .then(() => app.close())
+      .finally(() => {
+        rmSync(home, { recursive: true, force: true });
+        process.exit(0);
+      });
+  });
 }
