@@ -1,4 +1,12 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +19,9 @@ import {
   LocalExecutor,
   parseComputeConfig,
   renderKueueObjects,
+  validateJobSpec,
   type Executor,
+  type ExecutorHost,
   type JobDetail,
 } from '../../src/compute/index.js';
 import {
@@ -305,6 +315,73 @@ describe.each(implementations)('executor suite: $name', (impl) => {
     for await (const c of h.compute.readLog(job.id)) parts.push(Buffer.from(c.data));
     expect(Buffer.concat(parts).toString()).toContain('hello');
     expect((await h.compute.metrics(job.id))[0]?.points[0]?.value).toBe(0.9);
+  });
+});
+
+describe('local executor: order of what it reports', () => {
+  it('reports an attempt running before it ships any of its output', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'drivetrain-local-order-'));
+    const reported: string[] = [];
+    let log = '';
+    const host: ExecutorHost = {
+      async update(update) {
+        reported.push(update.state);
+      },
+      async logPosition() {
+        return { bytes: 0, chunks: 0, truncated: false };
+      },
+      async appendLog(_jobId, _attempt, chunk) {
+        reported.push('log');
+        log += Buffer.from(chunk.data).toString();
+      },
+      async recordMetrics() {},
+      async storeArtifacts() {},
+      async materializeInputs() {},
+    };
+    // An attempt whose log already holds output while its supervisor has not yet written its
+    // file: the moment a poll can fall into when the job prints at once after it starts.
+    const dir = join(root, 'job-1', '1');
+    mkdirSync(join(dir, 'work'), { recursive: true });
+    writeFileSync(join(dir, 'output.log'), 'first line\n');
+    writeFileSync(
+      join(dir, 'run.json'),
+      JSON.stringify({
+        command: nodeJob("console.log('second line')"),
+        replicas: 1,
+        env: { PATH: process.env.PATH ?? '' },
+        cwd: join(dir, 'work'),
+        maxDurationMs: 60_000,
+        graceMs: 300,
+        logLimitBytes: 1 << 20,
+      }),
+    );
+    const spec = validateJobSpec(
+      {
+        name: 'order',
+        team: 'lidar',
+        resources: { accelerator: 'cpu', count: 1 },
+        command: ['unused'],
+      },
+      config,
+    );
+    const executor = new LocalExecutor(host, {
+      root,
+      graceMs: 300,
+      pollMs: 2,
+      log: createLogger('silent'),
+    });
+    try {
+      await executor.recover([{ jobId: 'job-1', attempt: 1, spec, flavor: 'local-cpu' }]);
+      await waitFor('the attempt to end', async () =>
+        reported.includes('succeeded') ? true : undefined,
+      );
+      expect(reported[0]).toBe('running');
+      expect(reported.at(-1)).toBe('succeeded');
+      expect(log).toBe('first line\nsecond line\n');
+    } finally {
+      await executor.close();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 

@@ -275,15 +275,17 @@ export class LocalExecutor implements Executor {
   private async check(key: string, w: Watched): Promise<void> {
     if (!w.runningReported) {
       const supervisor = await readJson<SupervisorFile>(join(w.dir, files.supervisor));
-      if (supervisor !== undefined) {
-        w.runningReported = true;
-        await this.host.update({
-          jobId: w.run.jobId,
-          attempt: w.run.attempt,
-          state: 'running',
-          at: supervisor.startedAt,
-        });
-      }
+      // The supervisor writes its file before it starts the job, so without the file there is
+      // no output and no exit yet. Looking at the log anyway could ship output that the job
+      // wrote in the meantime while the attempt still reads as admitted.
+      if (supervisor === undefined) return;
+      await this.host.update({
+        jobId: w.run.jobId,
+        attempt: w.run.attempt,
+        state: 'running',
+        at: supervisor.startedAt,
+      });
+      w.runningReported = true;
     }
     const exit = await readJson<ExitFile>(join(w.dir, files.exit));
     await this.ship(w);
