@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -281,16 +284,21 @@ for (const implementation of storeImplementations) {
           queue.enqueue({ kind: 'record', payload: { i }, createdBy: 'x' }),
         ),
       );
-      await Promise.all(
-        ['w1', 'w2', 'w3'].map((name) =>
-          runScript('test/support/scripts/task-worker.ts', [
-            testStore.childName,
-            name,
-            '30000',
-            'yes',
-          ]),
-        ),
-      );
+      const workers = ['w1', 'w2', 'w3'];
+      const barrier = mkdtempSync(join(tmpdir(), 'drivetrain-task-workers-'));
+      try {
+        await Promise.all(
+          workers.map((name) =>
+            runScript(
+              'test/support/scripts/task-worker.ts',
+              [testStore.childName, name, '30000', 'yes'],
+              { TASK_WORKER_BARRIER: barrier, TASK_WORKER_PEERS: String(workers.length) },
+            ),
+          ),
+        );
+      } finally {
+        rmSync(barrier, { recursive: true, force: true });
+      }
       const runs = await sql<{
         task_id: string;
         worker: string;

@@ -1,3 +1,5 @@
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import { TaskQueue, TaskWorker, type TaskHandler } from '../../../src/platform/index.js';
 import { openNamedStore } from './open-store.js';
@@ -35,6 +37,19 @@ const handlers = new Map<string, TaskHandler>([
   ],
 ]);
 
+/**
+ * With TASK_WORKER_BARRIER=<dir> and TASK_WORKER_PEERS=<n>: marks this worker present in <dir>
+ * and waits until <n> workers are, so that a test's workers claim together instead of in the
+ * order in which their processes happened to come up.
+ */
+async function barrier(): Promise<void> {
+  const dir = process.env.TASK_WORKER_BARRIER;
+  if (dir === undefined) return;
+  const peers = Number(process.env.TASK_WORKER_PEERS ?? '1');
+  writeFileSync(join(dir, workerName), '');
+  while (readdirSync(dir).length < peers) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
 const worker = new TaskWorker(store, queue, handlers, {
   owner: workerName,
   concurrency: 2,
@@ -43,6 +58,7 @@ const worker = new TaskWorker(store, queue, handlers, {
   progressIntervalMs: 50,
 });
 process.stdout.write('ready\n');
+await barrier();
 if (stopWhenIdle === 'yes') {
   while (await worker.runOnce()) {
     // keep claiming until the queue is empty
