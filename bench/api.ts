@@ -5,6 +5,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { spawnScript } from '../test/support/processes.js';
+import { median } from './support/median.js';
 
 // npm run bench:api — requests/s and latency of an authenticated, database-backed list endpoint
 // (GET /teams?limit=20: token check, one query, response validation and serialisation) against
@@ -122,12 +123,6 @@ async function stop(served: Served): Promise<void> {
     await client.query(`drop schema if exists "${served.target.schema}" cascade`);
     await client.end();
   }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 /** The median over rounds of a's requests/s divided by b's in the same round. */

@@ -61,6 +61,7 @@ import {
   writeRecordingFile,
   type GenerateOptions,
 } from '../src/recordings/index.js';
+import { median } from './support/median.js';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)), '.bench', 'ingest');
 const BLOCK = 8 << 20;
@@ -336,12 +337,6 @@ async function prepare(targetBytes: number, options: GenerateOptions): Promise<P
   };
   await writeFile(manifestPath, JSON.stringify(prepared));
   return prepared;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 async function main(): Promise<void> {

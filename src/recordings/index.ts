@@ -1,7 +1,6 @@
 export { Random, deriveSeed } from './generator/random.js';
 export {
   createRig,
-  gpsLeapSecondsNs,
   type CameraFormat,
   type ClockModel,
   type GnssTimeScale,
